@@ -1,0 +1,27 @@
+package org.flowlens.api.decode;
+
+import java.net.InetSocketAddress;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/** What the pipeline tells a decoder about one datagram, and where the decoder reports trouble. */
+@ProviderType
+public interface DecodeContext {
+    /** Where the datagram came from. */
+    InetSocketAddress exporter();
+
+    /** Receive time, epoch milliseconds. */
+    long receivedMillis();
+
+    /** The listener that received it. */
+    String listener();
+
+    /**
+     * Counts records (or whole datagrams, with {@code count} 1) the decoder could not decode,
+     * by reason: {@code truncated}, {@code bad_length}, {@code unknown_template}, ...
+     */
+    void drop(String reason, long count);
+
+    /** Counts records missing according to the exporter's sequence numbers. */
+    void sequenceGap(long missing);
+}
