@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 
 import org.flowlens.api.flow.FlowBatch;
+import org.flowlens.api.query.Totals;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -32,4 +33,7 @@ public interface FlowPipeline {
      * @return the number of records decoded
      */
     int decode(ByteBuffer datagram, InetSocketAddress exporter, long receivedMillis, String listener);
+
+    /** Records, bytes and packets handed to consumers since the pipeline started. */
+    Totals delivered();
 }

@@ -1,0 +1,115 @@
+package org.flowlens.pipeline;
+
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.flowlens.api.flow.FlowBatch;
+import org.flowlens.api.metrics.Counter;
+import org.flowlens.api.metrics.Metrics;
+import org.flowlens.api.pipeline.FlowConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One consumer's own bounded queue and thread: a consumer that is slow, blocks or throws loses
+ * its own batches (counted) and never holds up the pipeline or the other consumers.
+ */
+final class ConsumerChannel {
+    private static final Logger LOG = LoggerFactory.getLogger(ConsumerChannel.class);
+    private static final long ERROR_LOG_INTERVAL_MS = 10_000;
+
+    private final FlowConsumer consumer;
+    private final String name;
+    private final BlockingQueue<FlowBatch> queue;
+    private final Thread thread;
+    private final Counter delivered;
+    private final Counter dropped;
+    private final Counter failed;
+    private final Counter busyNanos;
+    private final Metrics metrics;
+    private volatile boolean running = true;
+    private long lastErrorLog;
+
+    ConsumerChannel(FlowConsumer consumer, String name, int capacity, Metrics metrics) {
+        this.consumer = consumer;
+        this.name = name;
+        this.metrics = metrics;
+        this.queue = new ArrayBlockingQueue<>(Math.max(1, capacity));
+        this.delivered = metrics.counter("flowlens_consumer_records_total", "Records delivered to a consumer", "consumer", name);
+        this.dropped = metrics.counter("flowlens_consumer_dropped_records_total", "Records a consumer lost because its queue was full", "consumer", name);
+        this.failed = metrics.counter("flowlens_consumer_errors_total", "Batches a consumer failed on with an exception", "consumer", name);
+        this.busyNanos = metrics.counter("flowlens_consumer_busy_nanoseconds_total", "Time a consumer spent in accept()", "consumer", name);
+        metrics.gauge("flowlens_consumer_queue_length", "Batches waiting for a consumer", queue::size, "consumer", name);
+        this.thread = new Thread(this::run, "flowlens-consumer-" + name);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    FlowConsumer consumer() {
+        return consumer;
+    }
+
+    String name() {
+        return name;
+    }
+
+    /** Never blocks: a full queue drops the batch for this consumer only. */
+    void offer(FlowBatch batch) {
+        if (!running || !queue.offer(batch)) {
+            dropped.add(batch.size());
+        }
+    }
+
+    private void run() {
+        while (running || !queue.isEmpty()) {
+            FlowBatch batch;
+            try {
+                batch = queue.poll(200, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                if (!running) {
+                    break;
+                }
+                continue;
+            }
+            if (batch == null) {
+                continue;
+            }
+            long t0 = System.nanoTime();
+            try {
+                consumer.accept(batch);
+                delivered.add(batch.size());
+            } catch (RuntimeException | LinkageError e) {
+                failed.increment();
+                long now = System.currentTimeMillis();
+                if (now - lastErrorLog > ERROR_LOG_INTERVAL_MS) {
+                    lastErrorLog = now;
+                    LOG.warn("Consumer {} failed on a batch of {} records (further errors counted in flowlens_consumer_errors_total for 10 s)", name, batch.size(), e);
+                }
+            } finally {
+                busyNanos.add(System.nanoTime() - t0);
+            }
+        }
+        int left = queue.size();
+        if (left > 0) {
+            long records = 0;
+            for (FlowBatch b : queue) {
+                records += b.size();
+            }
+            dropped.add(records);
+            queue.clear();
+        }
+    }
+
+    /** Delivers what is queued (bounded by the time given), then stops the thread. */
+    void close(long waitMillis) {
+        running = false;
+        thread.interrupt();
+        try {
+            thread.join(waitMillis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        metrics.remove("flowlens_consumer_queue_length", "consumer", name);
+    }
+}

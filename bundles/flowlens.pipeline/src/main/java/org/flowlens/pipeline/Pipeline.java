@@ -1,0 +1,408 @@
+package org.flowlens.pipeline;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.flowlens.api.decode.FlowDecoder;
+import org.flowlens.api.decode.WireVersion;
+import org.flowlens.api.flow.FlowBatch;
+import org.flowlens.api.flow.FlowRecord;
+import org.flowlens.api.metrics.Counter;
+import org.flowlens.api.metrics.Metrics;
+import org.flowlens.api.pipeline.FlowConsumer;
+import org.flowlens.api.pipeline.FlowEnricher;
+import org.flowlens.api.pipeline.FlowPipeline;
+import org.flowlens.api.query.Totals;
+import org.osgi.framework.Constants;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The spine: decoder dispatch by wire version, a bounded queue with workers, enrichers in ranking
+ * order, then fan-out to every consumer through its own channel.
+ */
+@Component(service = FlowPipeline.class, configurationPid = "flowlens.pipeline")
+@Designate(ocd = Pipeline.Config.class)
+public class Pipeline implements FlowPipeline {
+    private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
+
+    @ObjectClassDefinition(name = "Flowlens pipeline", description = "Queues, workers and fan-out between capture sources and consumers. Changes apply live without losing queued records.")
+    public @interface Config {
+        @AttributeDefinition(name = "Workers", description = "Threads that enrich batches and hand them to consumers (1-64).")
+        int workers() default 2;
+
+        @AttributeDefinition(name = "Queue size", description = "Batches waiting for a worker before new ones are dropped and counted as queue_full (1-1000000).")
+        int queueSize() default 4096;
+
+        @AttributeDefinition(name = "Consumer queue size", description = "Batches waiting for each consumer before that consumer loses batches, counted per consumer (1-1000000). A consumer's flowlens.consumer.queue service property overrides it.")
+        int consumerQueueSize() default 1024;
+
+        @AttributeDefinition(name = "Exporter limit", description = "Exporters tracked with counters of their own; traffic from more is counted under exporter=\"other\" (1-100000).")
+        int exporterLimit() default 10_000;
+    }
+
+    private record DecoderEntry(FlowDecoder decoder, String format, int[] versions, int ranking, long serviceId) {}
+
+    private final Map<Integer, DecoderEntry> decoders = new ConcurrentHashMap<>();
+    private final List<DecoderEntry> decoderList = new CopyOnWriteArrayList<>();
+    private volatile FlowEnricher[] enrichers = new FlowEnricher[0];
+    private final List<EnricherEntry> enricherList = new ArrayList<>();
+    private final List<ConsumerChannel> channels = new CopyOnWriteArrayList<>();
+    private final Map<String, ListenerCounters> listeners = new ConcurrentHashMap<>();
+
+    private record EnricherEntry(FlowEnricher enricher, int ranking, long serviceId) {}
+
+    private final Metrics metrics;
+    private volatile Config config;
+    private volatile Stage stage;
+    private int generation;
+    private long startMillis;
+    private final Counter received;
+    private final Counter dropQueueFull;
+    private final Counter dropStopped;
+    private final Counter delivered;
+    private final Counter deliveredBytes;
+    private final Counter deliveredPackets;
+    private final Counter processingNanos;
+    private final Counter processedBatches;
+    private final Counter enricherErrors;
+
+    /** Constructor injection: the metrics registry and configuration exist before any service is bound. */
+    @Activate
+    public Pipeline(@Reference Metrics metrics, Config config) {
+        this.metrics = metrics;
+        this.config = valid(config) ? config : defaults();
+        startMillis = System.currentTimeMillis();
+        received = metrics.counter("flowlens_pipeline_received_records_total", "Records submitted to the pipeline");
+        dropQueueFull = metrics.counter("flowlens_pipeline_dropped_records_total", "Records the pipeline dropped, by reason", "reason", "queue_full");
+        dropStopped = metrics.counter("flowlens_pipeline_dropped_records_total", "Records the pipeline dropped, by reason", "reason", "stopping");
+        delivered = metrics.counter("flowlens_pipeline_delivered_records_total", "Records handed to consumers");
+        deliveredBytes = metrics.counter("flowlens_pipeline_delivered_bytes_total", "Bytes of the records handed to consumers");
+        deliveredPackets = metrics.counter("flowlens_pipeline_delivered_packets_total", "Packets of the records handed to consumers");
+        processingNanos = metrics.counter("flowlens_pipeline_processing_nanoseconds_total", "Time workers spent enriching and fanning out batches");
+        processedBatches = metrics.counter("flowlens_pipeline_processed_batches_total", "Batches the workers processed");
+        enricherErrors = metrics.counter("flowlens_pipeline_enricher_errors_total", "Batches an enricher failed on (the batch goes on unenriched by it)");
+        metrics.gauge("flowlens_pipeline_queue_length", "Batches waiting for a worker", () -> stage == null ? 0 : stage.length());
+        metrics.gauge("flowlens_pipeline_queue_capacity", "Batches the queue holds", () -> stage == null ? 0 : stage.capacity());
+        stage = new Stage(this.config.workers(), this.config.queueSize(), this::process, generation++);
+        LOG.info("Pipeline started: {} workers, queue of {} batches", this.config.workers(), this.config.queueSize());
+    }
+
+    @Modified
+    synchronized void modified(Config next) {
+        if (!valid(next)) {
+            return;
+        }
+        Config prev = config;
+        config = next;
+        if (prev.workers() != next.workers() || prev.queueSize() != next.queueSize()) {
+            Stage old = stage;
+            Stage fresh = new Stage(next.workers(), next.queueSize(), this::process, generation++);
+            stage = fresh;
+            for (FlowBatch b : old.close()) {
+                if (fresh.offer(b) != 1) {
+                    dropQueueFull.add(b.size());
+                }
+            }
+            LOG.info("Pipeline reconfigured live: {} workers, queue of {} batches", next.workers(), next.queueSize());
+        }
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        Stage old = stage;
+        stage = null;
+        if (old != null) {
+            for (FlowBatch b : old.close()) {
+                process(b);
+            }
+        }
+        for (ConsumerChannel c : channels) {
+            c.close(2_000);
+        }
+        channels.clear();
+        metrics.remove("flowlens_pipeline_queue_length");
+        metrics.remove("flowlens_pipeline_queue_capacity");
+    }
+
+    private static boolean valid(Config c) {
+        String problem = null;
+        if (c.workers() < 1 || c.workers() > 64) {
+            problem = "workers must be 1-64, got " + c.workers();
+        } else if (c.queueSize() < 1 || c.queueSize() > 1_000_000) {
+            problem = "queueSize must be 1-1000000, got " + c.queueSize();
+        } else if (c.consumerQueueSize() < 1 || c.consumerQueueSize() > 1_000_000) {
+            problem = "consumerQueueSize must be 1-1000000, got " + c.consumerQueueSize();
+        } else if (c.exporterLimit() < 1 || c.exporterLimit() > 100_000) {
+            problem = "exporterLimit must be 1-100000, got " + c.exporterLimit();
+        }
+        if (problem != null) {
+            LOG.error("Refused pipeline configuration: {}; keeping the last good one", problem);
+            return false;
+        }
+        return true;
+    }
+
+    private static Config defaults() {
+        return new Config() {
+            @Override public Class<? extends java.lang.annotation.Annotation> annotationType() { return Config.class; }
+            @Override public int workers() { return 2; }
+            @Override public int queueSize() { return 4096; }
+            @Override public int consumerQueueSize() { return 1024; }
+            @Override public int exporterLimit() { return 10_000; }
+        };
+    }
+
+    // ---- sources --------------------------------------------------------------------------
+
+    @Override
+    public boolean submit(FlowBatch batch, String source) {
+        int n = batch.size();
+        if (n == 0) {
+            return true;
+        }
+        received.add(n);
+        for (int attempt = 0; attempt < 3; attempt++) {
+            Stage s = stage;
+            if (s == null) {
+                break;
+            }
+            int r = s.offer(batch);
+            if (r == 1) {
+                return true;
+            }
+            if (r == 0) {
+                dropQueueFull.add(n);
+                return false;
+            }
+        }
+        dropStopped.add(n);
+        return false;
+    }
+
+    @Override
+    public int decode(ByteBuffer datagram, InetSocketAddress exporter, long receivedMillis, String listener) {
+        ExporterCounters counters = listenerCounters(listener).exporter(exporter.getAddress());
+        counters.datagrams.increment();
+        counters.bytes.add(datagram.remaining());
+        int version = WireVersion.of(datagram);
+        DecoderEntry entry = decoders.get(version);
+        if (entry == null) {
+            listenerCounters(listener).undecodable(version).increment();
+            return 0;
+        }
+        FlowBatch batch = new FlowBatch(32);
+        DatagramContext ctx = new DatagramContext(exporter, receivedMillis, listener, counters);
+        try {
+            entry.decoder().decode(datagram.slice(), ctx, batch);
+        } catch (RuntimeException | StackOverflowError e) {
+            counters.drop("decoder_error").increment();
+            LOG.debug("Decoder {} threw on a datagram from {}", entry.format(), exporter, e);
+            return 0;
+        }
+        int n = batch.size();
+        if (n > 0) {
+            counters.records.add(n);
+            submit(batch, listener);
+        }
+        return n;
+    }
+
+    @Override
+    public Totals delivered() {
+        return new Totals(delivered.get(), deliveredBytes.get(), deliveredPackets.get(), startMillis, System.currentTimeMillis());
+    }
+
+    private ListenerCounters listenerCounters(String listener) {
+        return listeners.computeIfAbsent(listener, l -> new ListenerCounters(l, metrics, config.exporterLimit()));
+    }
+
+    // ---- workers --------------------------------------------------------------------------
+
+    private void process(FlowBatch batch) {
+        long t0 = System.nanoTime();
+        for (FlowEnricher e : enrichers) {
+            try {
+                e.enrich(batch);
+            } catch (RuntimeException | LinkageError ex) {
+                enricherErrors.increment();
+                LOG.debug("Enricher {} failed", e, ex);
+            }
+        }
+        long bytes = 0, packets = 0;
+        for (int i = 0, n = batch.size(); i < n; i++) {
+            FlowRecord r = batch.get(i);
+            bytes += r.bytes();
+            packets += r.packets();
+        }
+        for (ConsumerChannel c : channels) {
+            c.offer(batch);
+        }
+        delivered.add(batch.size());
+        deliveredBytes.add(bytes);
+        deliveredPackets.add(packets);
+        processedBatches.increment();
+        processingNanos.add(System.nanoTime() - t0);
+    }
+
+    // ---- whiteboard -----------------------------------------------------------------------
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void addDecoder(FlowDecoder decoder, Map<String, Object> props) {
+        int[] versions = ints(props.get(FlowDecoder.VERSIONS));
+        String format = String.valueOf(props.getOrDefault(FlowDecoder.FORMAT, decoder.getClass().getName()));
+        DecoderEntry entry = new DecoderEntry(decoder, format, versions, ranking(props), serviceId(props));
+        decoderList.add(entry);
+        rebuildDecoders();
+        LOG.info("Decoder {} added for wire versions {}", format, java.util.Arrays.toString(versions));
+    }
+
+    void removeDecoder(FlowDecoder decoder, Map<String, Object> props) {
+        decoderList.removeIf(e -> e.serviceId() == serviceId(props));
+        rebuildDecoders();
+        LOG.info("Decoder {} removed; its datagrams are now counted as undecodable", props.get(FlowDecoder.FORMAT));
+    }
+
+    private synchronized void rebuildDecoders() {
+        List<DecoderEntry> sorted = new ArrayList<>(decoderList);
+        // lowest ranking first so that the highest ranking wins each version
+        sorted.sort(Comparator.comparingInt(DecoderEntry::ranking).thenComparing(Comparator.comparingLong(DecoderEntry::serviceId).reversed()));
+        Map<Integer, DecoderEntry> next = new java.util.HashMap<>();
+        for (DecoderEntry e : sorted) {
+            for (int v : e.versions()) {
+                next.put(v, e);
+            }
+        }
+        decoders.keySet().retainAll(next.keySet());
+        decoders.putAll(next);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    synchronized void addEnricher(FlowEnricher enricher, Map<String, Object> props) {
+        enricherList.add(new EnricherEntry(enricher, ranking(props), serviceId(props)));
+        rebuildEnrichers();
+    }
+
+    synchronized void removeEnricher(FlowEnricher enricher, Map<String, Object> props) {
+        enricherList.removeIf(e -> e.serviceId() == serviceId(props));
+        rebuildEnrichers();
+    }
+
+    private void rebuildEnrichers() {
+        List<EnricherEntry> sorted = new ArrayList<>(enricherList);
+        sorted.sort(Comparator.comparingInt(EnricherEntry::ranking).reversed().thenComparingLong(EnricherEntry::serviceId));
+        enrichers = sorted.stream().map(EnricherEntry::enricher).toArray(FlowEnricher[]::new);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void addConsumer(FlowConsumer consumer, Map<String, Object> props) {
+        Object n = props.get(FlowConsumer.NAME);
+        String name = n != null ? n.toString() : consumer.getClass().getSimpleName() + "-" + serviceId(props);
+        Object q = props.get(FlowConsumer.QUEUE);
+        Config c = config != null ? config : defaults();
+        int capacity = q instanceof Number num ? num.intValue() : q != null ? Integer.parseInt(q.toString().trim()) : c.consumerQueueSize();
+        channels.add(new ConsumerChannel(consumer, name, capacity, metrics));
+        LOG.info("Consumer {} added", name);
+    }
+
+    void removeConsumer(FlowConsumer consumer, Map<String, Object> props) {
+        for (ConsumerChannel c : channels) {
+            if (c.consumer() == consumer) {
+                channels.remove(c);
+                c.close(2_000);
+                LOG.info("Consumer {} removed", c.name());
+            }
+        }
+    }
+
+    List<String> consumerNames() {
+        List<String> names = new ArrayList<>();
+        channels.forEach(c -> names.add(c.name()));
+        return Collections.unmodifiableList(names);
+    }
+
+    private static int ranking(Map<String, Object> props) {
+        return props.get(Constants.SERVICE_RANKING) instanceof Integer i ? i : 0;
+    }
+
+    private static long serviceId(Map<String, Object> props) {
+        return props.get(Constants.SERVICE_ID) instanceof Long l ? l : 0L;
+    }
+
+    static int[] ints(Object v) {
+        if (v == null) {
+            return new int[0];
+        }
+        if (v instanceof int[] a) {
+            return a;
+        }
+        if (v instanceof Integer[] a) {
+            return java.util.Arrays.stream(a).mapToInt(Integer::intValue).toArray();
+        }
+        if (v instanceof Number n) {
+            return new int[] {n.intValue()};
+        }
+        if (v instanceof Object[] a) {
+            return java.util.Arrays.stream(a).mapToInt(o -> Integer.parseInt(o.toString().trim())).toArray();
+        }
+        if (v instanceof java.util.Collection<?> c) {
+            return c.stream().mapToInt(o -> Integer.parseInt(o.toString().trim())).toArray();
+        }
+        return java.util.Arrays.stream(v.toString().split(",")).map(String::trim).filter(s -> !s.isEmpty()).mapToInt(Integer::parseInt).toArray();
+    }
+
+    /** Counters of one listener and the exporters it hears from. */
+    static final class ListenerCounters {
+        private final String listener;
+        private final Metrics metrics;
+        private final int exporterLimit;
+        private final Map<InetAddress, ExporterCounters> exporters = new ConcurrentHashMap<>();
+        private final Map<Integer, Counter> undecodable = new ConcurrentHashMap<>();
+        private volatile ExporterCounters other;
+
+        ListenerCounters(String listener, Metrics metrics, int exporterLimit) {
+            this.listener = listener;
+            this.metrics = metrics;
+            this.exporterLimit = exporterLimit;
+        }
+
+        ExporterCounters exporter(InetAddress address) {
+            ExporterCounters c = exporters.get(address);
+            if (c != null) {
+                return c;
+            }
+            if (exporters.size() >= exporterLimit) {
+                ExporterCounters o = other;
+                if (o == null) {
+                    o = other = new ExporterCounters(listener, "other", metrics);
+                }
+                return o;
+            }
+            return exporters.computeIfAbsent(address, a -> new ExporterCounters(listener, a.getHostAddress(), metrics));
+        }
+
+        Counter undecodable(int version) {
+            return undecodable.computeIfAbsent(version, v -> metrics.counter("flowlens_collector_undecodable_datagrams_total",
+                    "Datagrams no decoder claimed, by the version they announced", "listener", listener, "version", WireVersion.label(v)));
+        }
+    }
+}

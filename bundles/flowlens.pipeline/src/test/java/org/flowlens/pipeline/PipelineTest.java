@@ -1,0 +1,257 @@
+package org.flowlens.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.annotation.Annotation;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.flowlens.api.decode.DecodeContext;
+import org.flowlens.api.decode.FlowDecoder;
+import org.flowlens.api.flow.FlowBatch;
+import org.flowlens.api.metrics.Sample;
+import org.flowlens.api.pipeline.FlowConsumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.osgi.framework.Constants;
+
+class PipelineTest {
+    private final MetricsRegistry metrics = new MetricsRegistry();
+    private Pipeline pipeline;
+
+    static Pipeline.Config config(int workers, int queue, int consumerQueue) {
+        return new Pipeline.Config() {
+            @Override public Class<? extends Annotation> annotationType() { return Pipeline.Config.class; }
+            @Override public int workers() { return workers; }
+            @Override public int queueSize() { return queue; }
+            @Override public int consumerQueueSize() { return consumerQueue; }
+            @Override public int exporterLimit() { return 100; }
+        };
+    }
+
+    /** Counts records and releases a latch once it has seen the expected number. */
+    static final class CountingConsumer implements FlowConsumer {
+        final AtomicLong records = new AtomicLong();
+        final CountDownLatch done;
+        final long expected;
+
+        CountingConsumer(long expected) {
+            this.expected = expected;
+            this.done = new CountDownLatch(1);
+        }
+
+        @Override
+        public void accept(FlowBatch batch) {
+            if (records.addAndGet(batch.size()) >= expected) {
+                done.countDown();
+            }
+        }
+    }
+
+    static FlowBatch batch(int n) {
+        FlowBatch b = new FlowBatch(n);
+        for (int i = 0; i < n; i++) {
+            b.next().srcV4(0x0A000001).dstV4(0x0A000002).protocol(6).bytes(100).packets(2);
+        }
+        return b;
+    }
+
+    static Map<String, Object> props(long id, Object... kv) {
+        Map<String, Object> m = new java.util.HashMap<>();
+        m.put(Constants.SERVICE_ID, id);
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+
+    double sample(String name, String... labels) {
+        for (Sample s : metrics.snapshot()) {
+            if (s.name().equals(name) && s.labels().equals(List.of(labels))) {
+                return s.value();
+            }
+        }
+        return 0;
+    }
+
+    @AfterEach
+    void stop() {
+        if (pipeline != null) {
+            pipeline.deactivate();
+        }
+    }
+
+    @Test
+    void everyConsumerSeesEveryRecord() throws Exception {
+        pipeline = new Pipeline(metrics, config(2, 1000, 1000));
+        CountingConsumer a = new CountingConsumer(5000);
+        CountingConsumer b = new CountingConsumer(5000);
+        pipeline.addConsumer(a, props(1, FlowConsumer.NAME, "a"));
+        pipeline.addConsumer(b, props(2, FlowConsumer.NAME, "b"));
+        for (int i = 0; i < 500; i++) {
+            assertTrue(pipeline.submit(batch(10), "test"));
+        }
+        assertTrue(a.done.await(10, TimeUnit.SECONDS));
+        assertTrue(b.done.await(10, TimeUnit.SECONDS));
+        assertEquals(5000, a.records.get());
+        assertEquals(5000, b.records.get());
+        assertEquals(5000, pipeline.delivered().flows());
+        assertEquals(500_000, pipeline.delivered().bytes());
+        assertEquals(10_000, pipeline.delivered().packets());
+    }
+
+    @Test
+    void aBlockedConsumerLosesOnlyItsOwnBatches() throws Exception {
+        pipeline = new Pipeline(metrics, config(1, 1000, 4));
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch entered = new CountDownLatch(1);
+        FlowConsumer stuck = batch -> {
+            entered.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        CountingConsumer healthy = new CountingConsumer(2000);
+        pipeline.addConsumer(stuck, props(1, FlowConsumer.NAME, "stuck"));
+        pipeline.addConsumer(healthy, props(2, FlowConsumer.NAME, "healthy", FlowConsumer.QUEUE, 1000));
+        pipeline.submit(batch(10), "test");
+        assertTrue(entered.await(10, TimeUnit.SECONDS));
+        for (int i = 1; i < 200; i++) {
+            pipeline.submit(batch(10), "test");
+        }
+        assertTrue(healthy.done.await(10, TimeUnit.SECONDS), "the healthy consumer got everything");
+        // the stuck consumer holds one batch in accept() and four in its queue; the rest are counted
+        assertEquals(2000 - 50, sample("flowlens_consumer_dropped_records_total", "consumer", "stuck"));
+        assertEquals(0, sample("flowlens_consumer_dropped_records_total", "consumer", "healthy"));
+        release.countDown();
+    }
+
+    @Test
+    void aThrowingConsumerIsCountedAndTheOthersGoOn() throws Exception {
+        pipeline = new Pipeline(metrics, config(1, 100, 100));
+        CountingConsumer healthy = new CountingConsumer(100);
+        pipeline.addConsumer(batch -> { throw new IllegalStateException("boom"); }, props(1, FlowConsumer.NAME, "broken"));
+        pipeline.addConsumer(healthy, props(2, FlowConsumer.NAME, "healthy"));
+        for (int i = 0; i < 10; i++) {
+            pipeline.submit(batch(10), "test");
+        }
+        assertTrue(healthy.done.await(10, TimeUnit.SECONDS));
+        pipeline.removeConsumer(healthy, props(2));
+        assertEquals(10, sample("flowlens_consumer_errors_total", "consumer", "broken"));
+    }
+
+    @Test
+    void aFullQueueDropsAndCountsWithoutBlocking() throws Exception {
+        pipeline = new Pipeline(metrics, config(1, 2, 2));
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch entered = new CountDownLatch(1);
+        // an enricher that holds the only worker keeps the queue full
+        pipeline.addEnricher(batch -> {
+            entered.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, props(1));
+        assertTrue(pipeline.submit(batch(1), "test"));
+        assertTrue(entered.await(10, TimeUnit.SECONDS));
+        int accepted = 0;
+        for (int i = 0; i < 10; i++) {
+            if (pipeline.submit(batch(1), "test")) {
+                accepted++;
+            }
+        }
+        assertEquals(2, accepted, "one batch in the worker, two queued");
+        assertEquals(8, sample("flowlens_pipeline_dropped_records_total", "reason", "queue_full"));
+        assertEquals(11, sample("flowlens_pipeline_received_records_total"));
+        release.countDown();
+    }
+
+    @Test
+    void dispatchesByWireVersionAndCountsUndecodable() throws Exception {
+        pipeline = new Pipeline(metrics, config(1, 100, 100));
+        CountingConsumer consumer = new CountingConsumer(3);
+        pipeline.addConsumer(consumer, props(1, FlowConsumer.NAME, "c"));
+        FlowDecoder v5 = new FlowDecoder() {
+            @Override
+            public void decode(ByteBuffer datagram, DecodeContext context, FlowBatch out) {
+                int count = datagram.getShort(datagram.position() + 2);
+                for (int i = 0; i < count; i++) {
+                    out.next().bytes(1).packets(1);
+                }
+                context.drop("truncated", 1);
+            }
+        };
+        Map<String, Object> v5props = props(7, FlowDecoder.FORMAT, "netflow", FlowDecoder.VERSIONS, new Integer[] {1, 5});
+        pipeline.addDecoder(v5, v5props);
+        InetSocketAddress exporter = new InetSocketAddress("127.0.0.1", 9999);
+        ByteBuffer d = ByteBuffer.wrap(new byte[] {0, 5, 0, 3});
+        assertEquals(3, pipeline.decode(d, exporter, 0, "l1"));
+        assertEquals(0, pipeline.decode(ByteBuffer.wrap(new byte[] {0, 9, 0, 3}), exporter, 0, "l1"));
+        assertEquals(0, pipeline.decode(ByteBuffer.wrap(new byte[] {0, 0, 0, 5, 1}), exporter, 0, "l1"));
+        assertTrue(consumer.done.await(10, TimeUnit.SECONDS));
+        assertEquals(1, sample("flowlens_collector_undecodable_datagrams_total", "listener", "l1", "version", "9"));
+        assertEquals(1, sample("flowlens_collector_undecodable_datagrams_total", "listener", "l1", "version", "sflow5"));
+        assertEquals(3, sample("flowlens_collector_datagrams_total", "listener", "l1", "exporter", "127.0.0.1"));
+        assertEquals(3, sample("flowlens_collector_records_total", "listener", "l1", "exporter", "127.0.0.1"));
+        assertEquals(1, sample("flowlens_collector_dropped_total", "listener", "l1", "exporter", "127.0.0.1", "reason", "truncated"));
+        pipeline.removeDecoder(v5, v5props);
+        assertEquals(0, pipeline.decode(ByteBuffer.wrap(new byte[] {0, 5, 0, 3}), exporter, 0, "l1"));
+        assertEquals(1, sample("flowlens_collector_undecodable_datagrams_total", "listener", "l1", "version", "5"));
+    }
+
+    @Test
+    void enrichersRunHighestRankingFirst() throws Exception {
+        pipeline = new Pipeline(metrics, config(1, 100, 100));
+        List<String> order = new ArrayList<>();
+        CountDownLatch seen = new CountDownLatch(1);
+        pipeline.addEnricher(b -> order.add("low"), props(1, Constants.SERVICE_RANKING, -5));
+        pipeline.addEnricher(b -> order.add("high"), props(2, Constants.SERVICE_RANKING, 10));
+        pipeline.addEnricher(b -> order.add("mid"), props(3));
+        pipeline.addConsumer(b -> seen.countDown(), props(4));
+        pipeline.submit(batch(1), "test");
+        assertTrue(seen.await(10, TimeUnit.SECONDS));
+        assertEquals(List.of("high", "mid", "low"), order);
+    }
+
+    @Test
+    void liveReconfigurationLosesNothing() throws Exception {
+        pipeline = new Pipeline(metrics, config(2, 100_000, 100_000));
+        CountingConsumer consumer = new CountingConsumer(100_000);
+        pipeline.addConsumer(consumer, props(1, FlowConsumer.NAME, "c"));
+        Thread producer = new Thread(() -> {
+            for (int i = 0; i < 10_000; i++) {
+                pipeline.submit(batch(10), "test");
+            }
+        });
+        producer.start();
+        pipeline.modified(config(4, 50_000, 100_000));
+        pipeline.modified(config(1, 100_000, 100_000));
+        producer.join();
+        assertTrue(consumer.done.await(30, TimeUnit.SECONDS), "received " + consumer.records.get());
+        assertEquals(100_000, consumer.records.get());
+        assertEquals(0, sample("flowlens_pipeline_dropped_records_total", "reason", "queue_full"));
+        assertEquals(0, sample("flowlens_pipeline_dropped_records_total", "reason", "stopping"));
+    }
+
+    @Test
+    void invalidConfigurationIsRefusedAndTheLastGoodOneKept() throws Exception {
+        pipeline = new Pipeline(metrics, config(1, 10, 10));
+        pipeline.modified(config(0, -1, 10));
+        CountingConsumer consumer = new CountingConsumer(10);
+        pipeline.addConsumer(consumer, props(1));
+        pipeline.submit(batch(10), "test");
+        assertTrue(consumer.done.await(10, TimeUnit.SECONDS));
+        assertEquals(10, sample("flowlens_pipeline_queue_capacity"));
+    }
+}
