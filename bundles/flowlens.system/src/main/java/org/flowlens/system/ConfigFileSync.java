@@ -1,0 +1,163 @@
+package org.flowlens.system;
+
+import java.io.IOException;
+import java.lang.reflect.Array;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Dictionary;
+import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.cm.ConfigurationEvent;
+import org.osgi.service.cm.ConfigurationListener;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps {@code config/<pid>.cfg} in step with edits made elsewhere (the Felix Web Console, the
+ * Flowlens console), so that an edit survives a restart instead of being overwritten by the
+ * file. Only values that differ are rewritten; comments, order and {@code $[env:...]} /
+ * {@code $[secret:...]} placeholders are kept.
+ */
+@Component(immediate = true)
+public class ConfigFileSync implements ConfigurationListener {
+    private static final Logger LOG = LoggerFactory.getLogger(ConfigFileSync.class);
+    private static final Set<String> SKIP = Set.of(Constants.SERVICE_PID, "felix.fileinstall.filename", ConfigurationAdmin.SERVICE_FACTORYPID,
+            ConfigurationAdmin.SERVICE_BUNDLELOCATION);
+
+    private final ConfigurationAdmin configAdmin;
+    private final List<Path> dirs = new ArrayList<>();
+
+    @Activate
+    public ConfigFileSync(@Reference ConfigurationAdmin configAdmin, BundleContext context) {
+        this.configAdmin = configAdmin;
+        String watched = context.getProperty("felix.fileinstall.dir");
+        if (watched != null) {
+            for (String d : watched.split(",")) {
+                if (!d.isBlank()) {
+                    dirs.add(Paths.get(d.trim()));
+                }
+            }
+        }
+    }
+
+    @Override
+    public void configurationEvent(ConfigurationEvent event) {
+        if (event.getType() != ConfigurationEvent.CM_UPDATED || event.getFactoryPid() != null) {
+            return;
+        }
+        for (Path dir : dirs) {
+            Path file = dir.resolve(event.getPid() + ".cfg");
+            if (Files.isRegularFile(file)) {
+                try {
+                    Configuration c = configAdmin.getConfiguration(event.getPid(), "?");
+                    if (c.getProperties() != null && writeBack(file, c.getProperties())) {
+                        LOG.info("Saved the new configuration of {} to {}", event.getPid(), file);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("Could not save the configuration of {} to {}: {}", event.getPid(), file, e.toString());
+                }
+                return;
+            }
+        }
+    }
+
+    /** Rewrites the lines whose values differ; returns whether the file changed. */
+    static boolean writeBack(Path file, Dictionary<String, Object> props) throws IOException {
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        Map<String, Object> values = new LinkedHashMap<>();
+        for (Enumeration<String> keys = props.keys(); keys.hasMoreElements();) {
+            String k = keys.nextElement();
+            if (!SKIP.contains(k) && !k.startsWith(":") && !k.startsWith(".")) {
+                values.put(k, props.get(k));
+            }
+        }
+        boolean changed = false;
+        List<String> out = new ArrayList<>(lines.size() + 4);
+        for (String line : lines) {
+            String t = line.trim();
+            int eq = t.indexOf('=');
+            if (t.isEmpty() || t.startsWith("#") || t.startsWith("!") || eq <= 0) {
+                out.add(line);
+                continue;
+            }
+            String key = t.substring(0, eq).trim();
+            String raw = t.substring(eq + 1).trim();
+            Object v = values.remove(key);
+            if (v == null || raw.contains("$[")) {
+                out.add(line);
+                continue;
+            }
+            String encoded = encode(v);
+            if (!encoded.equals(raw)) {
+                out.add(key + "=" + encoded);
+                changed = true;
+            } else {
+                out.add(line);
+            }
+        }
+        for (Map.Entry<String, Object> e : values.entrySet()) {
+            out.add(e.getKey() + "=" + encode(e.getValue()));
+            changed = true;
+        }
+        if (changed) {
+            Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+            Files.write(tmp, out, StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+        return changed;
+    }
+
+    /** The typed form FileInstall reads back: {@code I"3"}, {@code B"true"}, {@code "text"}, {@code ["a","b"]}. */
+    static String encode(Object v) {
+        if (v.getClass().isArray()) {
+            StringBuilder sb = new StringBuilder("[");
+            for (int i = 0; i < Array.getLength(v); i++) {
+                sb.append(i > 0 ? "," : "").append(encode(Array.get(v, i)));
+            }
+            return sb.append(']').toString();
+        }
+        if (v instanceof Collection<?> c) {
+            return encode(c.toArray());
+        }
+        if (v instanceof Integer) {
+            return "I\"" + v + "\"";
+        }
+        if (v instanceof Long) {
+            return "L\"" + v + "\"";
+        }
+        if (v instanceof Boolean) {
+            return "B\"" + v + "\"";
+        }
+        if (v instanceof Double) {
+            return "D\"" + v + "\"";
+        }
+        if (v instanceof Float) {
+            return "F\"" + v + "\"";
+        }
+        String s = v.toString();
+        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
+        for (char ch : s.toCharArray()) {
+            if (ch == '"' || ch == '\\') {
+                sb.append('\\');
+            }
+            sb.append(ch);
+        }
+        return sb.append('"').toString();
+    }
+}
