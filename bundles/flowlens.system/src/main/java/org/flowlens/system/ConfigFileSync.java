@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
 @Component(immediate = true)
 public class ConfigFileSync implements ConfigurationListener {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigFileSync.class);
-    private static final Set<String> SKIP = Set.of(Constants.SERVICE_PID, "felix.fileinstall.filename", ConfigurationAdmin.SERVICE_FACTORYPID,
+    private static final String FILEINSTALL_FILENAME = "felix.fileinstall.filename";
+    private static final Set<String> SKIP = Set.of(Constants.SERVICE_PID, FILEINSTALL_FILENAME, ConfigurationAdmin.SERVICE_FACTORYPID,
             ConfigurationAdmin.SERVICE_BUNDLELOCATION);
 
     private final ConfigurationAdmin configAdmin;
@@ -66,7 +67,9 @@ public class ConfigFileSync implements ConfigurationListener {
             if (Files.isRegularFile(file)) {
                 try {
                     Configuration c = configAdmin.getConfiguration(event.getPid(), "?");
-                    if (c.getProperties() != null && writeBack(file, c.getProperties())) {
+                    Dictionary<String, Object> props = c.getProperties();
+                    // FileInstall marks what it applies from a file; only other edits go back to the file
+                    if (props != null && props.get(FILEINSTALL_FILENAME) == null && writeBack(file, props)) {
                         LOG.info("Saved the new configuration of {} to {}", event.getPid(), file);
                     }
                 } catch (IOException | RuntimeException e) {
