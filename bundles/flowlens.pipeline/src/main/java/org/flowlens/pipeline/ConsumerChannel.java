@@ -26,7 +26,7 @@ final class ConsumerChannel {
     private final Counter delivered;
     private final Counter dropped;
     private final Counter failed;
-    private final Counter busyNanos;
+    private final org.flowlens.api.metrics.Histogram duration;
     private final Metrics metrics;
     private volatile boolean running = true;
     private long lastErrorLog;
@@ -39,7 +39,8 @@ final class ConsumerChannel {
         this.delivered = metrics.counter("flowlens_consumer_records_total", "Records delivered to a consumer", "consumer", name);
         this.dropped = metrics.counter("flowlens_consumer_dropped_records_total", "Records a consumer lost because its queue was full", "consumer", name);
         this.failed = metrics.counter("flowlens_consumer_errors_total", "Batches a consumer failed on with an exception", "consumer", name);
-        this.busyNanos = metrics.counter("flowlens_consumer_busy_nanoseconds_total", "Time a consumer spent in accept()", "consumer", name);
+        this.duration = metrics.histogram("flowlens_consumer_duration_seconds", "Time a consumer spent on one batch",
+                new double[] {0.00001, 0.0001, 0.001, 0.01, 0.1, 1, 10}, "consumer", name);
         metrics.gauge("flowlens_consumer_queue_length", "Batches waiting for a consumer", queue::size, "consumer", name);
         this.thread = new Thread(this::run, "flowlens-consumer-" + name);
         thread.setDaemon(true);
@@ -87,7 +88,7 @@ final class ConsumerChannel {
                     LOG.warn("Consumer {} failed on a batch of {} records (further errors counted in flowlens_consumer_errors_total for 10 s)", name, batch.size(), e);
                 }
             } finally {
-                busyNanos.add(System.nanoTime() - t0);
+                duration.observe((System.nanoTime() - t0) / 1e9);
             }
         }
         int left = queue.size();

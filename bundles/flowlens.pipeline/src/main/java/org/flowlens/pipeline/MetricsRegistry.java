@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.DoubleSupplier;
 
 import org.flowlens.api.metrics.Counter;
+import org.flowlens.api.metrics.Histogram;
 import org.flowlens.api.metrics.Metrics;
 import org.flowlens.api.metrics.Sample;
 import org.osgi.service.component.annotations.Component;
@@ -35,7 +36,33 @@ public class MetricsRegistry implements Metrics {
         }
     }
 
+    private static final class BucketHistogram implements Histogram {
+        private final double[] bounds;
+        private final LongAdder[] buckets;
+        private final java.util.concurrent.atomic.DoubleAdder sum = new java.util.concurrent.atomic.DoubleAdder();
+
+        BucketHistogram(double[] bounds) {
+            this.bounds = bounds.clone();
+            Arrays.sort(this.bounds);
+            buckets = new LongAdder[this.bounds.length + 1];
+            for (int i = 0; i < buckets.length; i++) {
+                buckets[i] = new LongAdder();
+            }
+        }
+
+        @Override
+        public void observe(double value) {
+            int i = 0;
+            while (i < bounds.length && value > bounds[i]) {
+                i++;
+            }
+            buckets[i].increment();
+            sum.add(value);
+        }
+    }
+
     private final Map<Key, LongCounter> counters = new ConcurrentHashMap<>();
+    private final Map<Key, BucketHistogram> histograms = new ConcurrentHashMap<>();
     private final Map<Key, DoubleSupplier> gauges = new ConcurrentHashMap<>();
     private final Map<String, Help> help = new ConcurrentHashMap<>();
 
@@ -43,6 +70,12 @@ public class MetricsRegistry implements Metrics {
     public Counter counter(String name, String helpText, String... labels) {
         help.putIfAbsent(name, new Help(helpText, Sample.Type.COUNTER));
         return counters.computeIfAbsent(key(name, labels), k -> new LongCounter());
+    }
+
+    @Override
+    public Histogram histogram(String name, String helpText, double[] upperBounds, String... labels) {
+        help.putIfAbsent(name, new Help(helpText, Sample.Type.HISTOGRAM_BUCKET));
+        return histograms.computeIfAbsent(key(name, labels), k -> new BucketHistogram(upperBounds));
     }
 
     @Override
@@ -56,6 +89,7 @@ public class MetricsRegistry implements Metrics {
         Key key = key(name, labels);
         counters.remove(key);
         gauges.remove(key);
+        histograms.remove(key);
     }
 
     @Override
@@ -71,7 +105,20 @@ public class MetricsRegistry implements Metrics {
             }
             out.add(new Sample(k.name(), helpOf(k.name()), Sample.Type.GAUGE, k.labels(), v));
         });
-        out.sort(Comparator.comparing(Sample::name).thenComparing(s -> String.join(",", s.labels())));
+        histograms.forEach((k, h) -> {
+            long cumulative = 0;
+            for (int i = 0; i < h.buckets.length; i++) {
+                cumulative += h.buckets[i].sum();
+                List<String> labels = new ArrayList<>(k.labels());
+                labels.add("le");
+                labels.add(i < h.bounds.length ? Double.toString(h.bounds[i]) : "+Inf");
+                out.add(new Sample(k.name(), helpOf(k.name()), Sample.Type.HISTOGRAM_BUCKET, labels, cumulative));
+            }
+            out.add(new Sample(k.name(), helpOf(k.name()), Sample.Type.HISTOGRAM_SUM, k.labels(), h.sum.sum()));
+            out.add(new Sample(k.name(), helpOf(k.name()), Sample.Type.HISTOGRAM_COUNT, k.labels(), cumulative));
+        });
+        // stable within a family: histogram buckets stay in bucket order, then sum and count
+        out.sort(Comparator.comparing(Sample::name));
         return out;
     }
 

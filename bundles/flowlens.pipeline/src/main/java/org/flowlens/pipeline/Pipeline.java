@@ -82,7 +82,7 @@ public class Pipeline implements FlowPipeline {
     private final Counter delivered;
     private final Counter deliveredBytes;
     private final Counter deliveredPackets;
-    private final Counter processingNanos;
+    private final org.flowlens.api.metrics.Histogram processingSeconds;
     private final Counter processedBatches;
     private final Counter enricherErrors;
 
@@ -98,7 +98,8 @@ public class Pipeline implements FlowPipeline {
         delivered = metrics.counter("flowlens_pipeline_delivered_records_total", "Records handed to consumers");
         deliveredBytes = metrics.counter("flowlens_pipeline_delivered_bytes_total", "Bytes of the records handed to consumers");
         deliveredPackets = metrics.counter("flowlens_pipeline_delivered_packets_total", "Packets of the records handed to consumers");
-        processingNanos = metrics.counter("flowlens_pipeline_processing_nanoseconds_total", "Time workers spent enriching and fanning out batches");
+        processingSeconds = metrics.histogram("flowlens_pipeline_processing_duration_seconds", "Time a worker spent on one batch: enrichment and hand-off to consumers",
+                new double[] {0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1});
         processedBatches = metrics.counter("flowlens_pipeline_processed_batches_total", "Batches the workers processed");
         enricherErrors = metrics.counter("flowlens_pipeline_enricher_errors_total", "Batches an enricher failed on (the batch goes on unenriched by it)");
         metrics.gauge("flowlens_pipeline_queue_length", "Batches waiting for a worker", () -> stage == null ? 0 : stage.length());
@@ -261,7 +262,7 @@ public class Pipeline implements FlowPipeline {
         deliveredBytes.add(bytes);
         deliveredPackets.add(packets);
         processedBatches.increment();
-        processingNanos.add(System.nanoTime() - t0);
+        processingSeconds.observe((System.nanoTime() - t0) / 1e9);
     }
 
     // ---- whiteboard -----------------------------------------------------------------------

@@ -20,12 +20,21 @@ public interface Metrics {
      */
     Counter counter(String name, String help, String... labels);
 
+    /**
+     * The histogram with this name and labels, created on first use with these bucket upper
+     * bounds (ascending; an implicit +Inf bucket follows).
+     */
+    Histogram histogram(String name, String help, double[] upperBounds, String... labels);
+
     /** Registers (or replaces) a gauge read at snapshot time. */
     void gauge(String name, String help, DoubleSupplier value, String... labels);
 
     /** Removes every counter and gauge of that name and labels, e.g. when a listener goes away. */
     void remove(String name, String... labels);
 
-    /** All samples, in name order. */
+    /**
+     * All samples, in name order. A histogram gives one {@link Sample.Type#HISTOGRAM_BUCKET}
+     * sample per bucket (cumulative, with an {@code le} label), then its sum and count.
+     */
     List<Sample> snapshot();
 }

@@ -3,12 +3,13 @@ package org.flowlens.api.metrics;
 import java.util.List;
 
 /**
- * One value of a counter or gauge at snapshot time.
+ * One value of a counter, gauge or histogram at snapshot time.
  *
+ * @param name the metric family's name (for histograms without the _bucket/_sum/_count suffix)
  * @param labels name, value, name, value, ...
  */
 public record Sample(String name, String help, Type type, List<String> labels, double value) {
-    public enum Type { COUNTER, GAUGE }
+    public enum Type { COUNTER, GAUGE, HISTOGRAM_BUCKET, HISTOGRAM_SUM, HISTOGRAM_COUNT }
 
     /** The value of a label, or null. */
     public String label(String labelName) {
