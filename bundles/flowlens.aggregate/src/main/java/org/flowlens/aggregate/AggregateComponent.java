@@ -1,0 +1,238 @@
+package org.flowlens.aggregate;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.flowlens.api.flow.FlowBatch;
+import org.flowlens.api.pipeline.FlowConsumer;
+import org.flowlens.api.query.AggregateStatus;
+import org.flowlens.api.query.Counters;
+import org.flowlens.api.query.DistinctTop;
+import org.flowlens.api.query.FlowQueryService;
+import org.flowlens.api.query.HostDetail;
+import org.flowlens.api.query.HostTop;
+import org.flowlens.api.query.Metric;
+import org.flowlens.api.query.PortTop;
+import org.flowlens.api.query.TopN;
+import org.flowlens.api.query.Totals;
+import org.flowlens.api.query.Trend;
+import org.flowlens.api.query.WindowTotals;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The aggregator as a service: a flow consumer the pipeline feeds on a thread of its own, and the
+ * query service the console, the REST API, the Prometheus exporter and detectors share.
+ */
+@Component(service = {FlowConsumer.class, FlowQueryService.class}, configurationPid = AggregateComponent.PID,
+        configurationPolicy = ConfigurationPolicy.OPTIONAL, property = FlowConsumer.NAME + "=aggregate")
+@Designate(ocd = AggregateComponent.Config.class)
+public class AggregateComponent implements FlowConsumer, FlowQueryService {
+    static final String PID = "org.flowlens.aggregate";
+    private static final Logger LOG = LoggerFactory.getLogger(AggregateComponent.class);
+
+    @ObjectClassDefinition(name = "Flowlens aggregation",
+            description = "Sliding windows, group-by dimensions and bounded top-N summaries that the console, "
+                    + "the REST API, the Prometheus exporter and detectors query.")
+    public @interface Config {
+        @AttributeDefinition(name = "Windows", description = "Sliding windows as durations: 30s, 1m, 5m, 15m, 1h, 1d.")
+        String[] windows() default {"1m", "5m", "15m", "1h"};
+
+        @AttributeDefinition(name = "Bucket size", description = "Time bucket the windows slide by, e.g. 5s. "
+                + "Smaller buckets make window edges sharper and cost memory.")
+        String bucket() default "5s";
+
+        @AttributeDefinition(name = "Dimensions", description = "What to group by: a field, or fields joined by +, "
+                + "e.g. src_addr, dst_port+protocol, src_addr+dst_port. Fields: src_addr dst_addr src_port dst_port "
+                + "service_port protocol exporter in_if out_if in_if_name out_if_name direction vlan tcp_flags "
+                + "src_country dst_country src_asn dst_asn src_as_name dst_as_name src_domain dst_domain; session "
+                + "stands for the 5-tuple. Changes apply live.")
+        String[] dimensions() default {"session", "src_addr", "dst_addr", "dst_port+protocol", "protocol", "src_country",
+            "dst_country", "src_asn+src_as_name", "dst_asn+dst_as_name", "dst_domain", "exporter", "exporter+in_if",
+            "exporter+out_if"};
+
+        @AttributeDefinition(name = "Top-N size", description = "The most groups any answer lists.")
+        int topN() default 100;
+
+        @AttributeDefinition(name = "Memory budget (MB)", description = "Memory all aggregates together may hold; "
+                + "summaries hold as many keys as fits and report their error bound.")
+        int memoryBudgetMb() default 256;
+
+        @AttributeDefinition(name = "Refresh interval", description = "How often windows are recomputed, at most the bucket size.")
+        String refresh() default "5s";
+
+        @AttributeDefinition(name = "Time source", description = "Which time puts a record in a bucket.", options = {
+            @Option(value = "received", label = "Receive time (collector clock)"),
+            @Option(value = "end", label = "Flow end time (exporter clock)"),
+            @Option(value = "arrival", label = "Arrival at the aggregator (e.g. for replayed files)")})
+        String timeSource() default "received";
+
+        @AttributeDefinition(name = "Lateness", description = "Records stamped up to this long before the current "
+                + "bucket count in it; older ones are left out of the windows.")
+        String lateness() default "60s";
+
+        @AttributeDefinition(name = "Trend retention", description = "How far back the throughput trend goes.")
+        String trendRetention() default "6h";
+    }
+
+    private volatile Aggregator aggregator;
+    private ScheduledExecutorService timer;
+    private ExecutorService windowPool;
+    private ScheduledFuture<?> task;
+    private long refreshMillis;
+
+    static Settings settings(Config c) {
+        return new Settings(List.of(c.windows()), c.bucket(), List.of(c.dimensions()), c.topN(), c.memoryBudgetMb(),
+                c.refresh(), c.timeSource(), c.lateness(), c.trendRetention());
+    }
+
+    @Activate
+    void activate(Config config) {
+        Settings s;
+        try {
+            s = settings(config);
+        } catch (IllegalArgumentException e) {
+            LOG.error("Aggregation configuration refused, using the defaults: {}", e.getMessage());
+            s = Settings.defaults();
+        }
+        AtomicInteger n = new AtomicInteger();
+        windowPool = Executors.newFixedThreadPool(Math.max(1, Math.min(s.windows.size(),
+                Runtime.getRuntime().availableProcessors())), r -> {
+                    Thread t = new Thread(r, "flowlens-aggregate-window-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "flowlens-aggregate-refresh");
+            t.setDaemon(true);
+            return t;
+        });
+        aggregator = new Aggregator(s, System::currentTimeMillis, windowPool);
+        schedule(s.refreshMillis);
+        LOG.info("Aggregation started: {}", s);
+    }
+
+    @Modified
+    void modified(Config config) {
+        Settings s;
+        try {
+            s = settings(config);
+        } catch (IllegalArgumentException e) {
+            LOG.error("Aggregation configuration refused, keeping the last good one ({}): {}", aggregator.settings(),
+                    e.getMessage());
+            return;
+        }
+        aggregator.reconfigure(s);
+        if (s.refreshMillis != refreshMillis) {
+            schedule(s.refreshMillis);
+        }
+        LOG.info("Aggregation reconfigured: {}", s);
+    }
+
+    private synchronized void schedule(long millis) {
+        if (task != null) {
+            task.cancel(false);
+        }
+        refreshMillis = millis;
+        task = timer.scheduleWithFixedDelay(this::refresh, millis, millis, TimeUnit.MILLISECONDS);
+    }
+
+    private void refresh() {
+        try {
+            aggregator.refresh();
+        } catch (RuntimeException | Error e) {
+            LOG.error("Aggregation refresh failed", e);
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        timer.shutdownNow();
+        windowPool.shutdownNow();
+    }
+
+    @Override
+    public void accept(FlowBatch batch) {
+        aggregator.accept(batch);
+    }
+
+    @Override
+    public Totals totals() {
+        return aggregator.totals();
+    }
+
+    @Override
+    public List<Duration> windows() {
+        return aggregator.windows();
+    }
+
+    @Override
+    public List<String> dimensions() {
+        return aggregator.dimensions();
+    }
+
+    @Override
+    public int topN() {
+        return aggregator.topN();
+    }
+
+    @Override
+    public AggregateStatus status() {
+        return aggregator.status();
+    }
+
+    @Override
+    public WindowTotals window(Duration window) {
+        return aggregator.window(window);
+    }
+
+    @Override
+    public TopN top(Duration window, String dimension, Metric order, int limit) {
+        return aggregator.top(window, dimension, order, limit);
+    }
+
+    @Override
+    public Counters counters(String dimension, int limit) {
+        return aggregator.counters(dimension, limit);
+    }
+
+    @Override
+    public HostTop hosts(Duration window, Metric order, int limit) {
+        return aggregator.hosts(window, order, limit);
+    }
+
+    @Override
+    public PortTop ports(Duration window, int limit) {
+        return aggregator.ports(window, limit);
+    }
+
+    @Override
+    public HostDetail host(Duration window, String address, int limit) {
+        return aggregator.host(window, address, limit);
+    }
+
+    @Override
+    public Trend trend(Duration span, Duration step, int protocols) {
+        return aggregator.trend(span, step, protocols);
+    }
+
+    @Override
+    public DistinctTop distinctBySource(Duration window, DistinctTop.By order, int limit) {
+        return aggregator.distinctBySource(window, order, limit);
+    }
+}

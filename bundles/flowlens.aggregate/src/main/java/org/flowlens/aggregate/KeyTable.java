@@ -1,0 +1,590 @@
+package org.flowlens.aggregate;
+
+import java.util.Arrays;
+
+import org.flowlens.api.query.ErrorBound;
+import org.flowlens.api.query.Metric;
+
+/**
+ * A bounded group-by table: open addressing over primitive arrays, no object per key. Each entry
+ * holds its key words, optional object slots (strings), three counters (bytes, packets, flows) and
+ * an optional byte payload (sketch registers), interleaved in one {@code long[]} so that a lookup
+ * touches one cache line.
+ *
+ * <p>When the table is full it frees at least half of itself in one pass, so that insertion costs
+ * O(1) amortized and memory never passes {@code capacity} entries:
+ * <ul>
+ * <li>{@link Mode#SUBTRACT}: the Misra-Gries step (weighted, as in the frequent-items sketches):
+ * the median of the ranking counter is subtracted from every entry and entries that reach zero go.
+ * Every estimate is then a lower bound and the sum of the medians subtracted, reported as the error
+ * bound, is at most 2W/capacity for a stream of total weight W; tables of this kind merge with
+ * additive bounds.
+ * <li>{@link Mode#EVICT}: entries at or below the median go, survivors keep their counters, which
+ * therefore only grow (what Prometheus counters need).
+ * </ul>
+ * The two other counters are never subtracted; an eviction adds the largest value it dropped to
+ * their bound, so that for every key and counter: stored ≤ true ≤ stored + bound.
+ *
+ * <p>Not thread-safe. A table no longer written after {@link #frozenCopy} may be read from any
+ * thread once safely published.
+ */
+final class KeyTable {
+    enum Mode { SUBTRACT, EVICT }
+
+    static final int BYTES = 0, PACKETS = 1, FLOWS = 2;
+    private static final int MIN_ALLOC = 16;
+    /** Index slots hold the entry id + 1 in the low 24 bits and 8 bits of its hash above. */
+    static final int MAX_CAPACITY = (1 << 24) - 2;
+    private static final int ID_MASK = (1 << 24) - 1;
+    private static final int TAG_MASK = ~ID_MASK;
+
+    final int words, objects, payload, stride;
+    final int capacity;
+    final Mode mode;
+    /** The counter purges rank by: {@link #BYTES} or {@link #FLOWS}. */
+    final int rank;
+
+    private long[] data;
+    /** Hash of each entry, so that purges and growth re-index without hashing keys again. */
+    private int[] hashes;
+    private Object[] objs;
+    private byte[] pay;
+    private int[] index;
+    private int mask;
+    private int size;
+    private int allocated;
+
+    private long totalBytes, totalPackets, totalFlows;
+    private long errBytes, errPackets, errFlows;
+
+    KeyTable(int words, int objects, int payload, int capacity, Mode mode, int rank) {
+        this(words, objects, payload, capacity, mode, rank, Math.min(capacity, MIN_ALLOC));
+    }
+
+    private KeyTable(int words, int objects, int payload, int capacity, Mode mode, int rank, int alloc) {
+        if (capacity < 1 || capacity > MAX_CAPACITY) {
+            throw new IllegalArgumentException("capacity " + capacity);
+        }
+        this.words = words;
+        this.objects = objects;
+        this.payload = payload;
+        this.stride = words + 3;
+        this.capacity = capacity;
+        this.mode = mode;
+        this.rank = rank;
+        allocate(Math.max(1, alloc));
+    }
+
+    /** An empty table of the same shape. */
+    KeyTable emptyLike(int newCapacity) {
+        return new KeyTable(words, objects, payload, newCapacity, mode, rank);
+    }
+
+    private void allocate(int alloc) {
+        allocated = alloc;
+        data = new long[alloc * stride];
+        hashes = new int[alloc];
+        objs = objects == 0 ? null : new Object[alloc * objects];
+        pay = payload == 0 ? null : new byte[alloc * payload];
+        index = new int[indexLength(alloc)];
+        mask = index.length - 1;
+    }
+
+    /** Index slots for {@code n} entries: a power of two at a load of at most 0.6. */
+    static int indexLength(int n) {
+        long want = Math.max(4, (n * 5L + 2) / 3);
+        return (int) Math.min(1 << 30, Long.highestOneBit(want - 1) << 1);
+    }
+
+    /** Upper bound of the bytes one entry costs in a full table of this shape. */
+    static long bytesPerEntry(int words, int objects, int payload) {
+        return (words + 3) * 8L + objects * 8L + payload + 4 + 14;
+    }
+
+    // ---- hashing
+
+    static int hash(long[] k, int ko, int words, Object[] o, int oo, int objects) {
+        // independent products per word (no dependency chain), then one strong finalizer
+        long h = words;
+        for (int i = 0; i < words; i++) {
+            h += (k[ko + i] ^ (k[ko + i] >>> 29)) * MULTIPLIERS[i & 7];
+        }
+        for (int j = 0; j < objects; j++) {
+            Object x = o[oo + j];
+            h += (x == null ? 0x51ED27L : x.hashCode()) * MULTIPLIERS[(words + j) & 7];
+        }
+        h = (h ^ (h >>> 32)) * 0xD6E8FEB86659FD93L;
+        h = (h ^ (h >>> 32)) * 0xD6E8FEB86659FD93L;
+        return (int) (h ^ (h >>> 32));
+    }
+
+    private static final long[] MULTIPLIERS = {0x9E3779B97F4A7C15L, 0xC2B2AE3D27D4EB4FL, 0x165667B19E3779F9L,
+        0xD6E8FEB86659FD93L, 0xFF51AFD7ED558CCDL, 0xC4CEB9FE1A85EC53L, 0xBF58476D1CE4E5B9L, 0x94D049BB133111EBL};
+
+    private boolean same(int id, long[] k, int ko, Object[] o, int oo) {
+        long[] d = data;
+        int base = id * stride;
+        for (int i = 0; i < words; i++) {
+            if (d[base + i] != k[ko + i]) {
+                return false;
+            }
+        }
+        if (objects != 0) {
+            int ob = id * objects;
+            for (int j = 0; j < objects; j++) {
+                Object a = objs[ob + j];
+                Object b = o[oo + j];
+                if (a != b && (a == null || !a.equals(b))) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    // ---- writing
+
+    /**
+     * Counts one record (or any weight) for a key. Returns the entry id. The totals are not
+     * touched: every table of a pane sees every record, so the pane keeps them once and sets them
+     * with {@link #totals} before freezing.
+     */
+    int add(long[] k, Object[] o, long bytes, long packets, long flows) {
+        return accumulate(k, 0, o, 0, bytes, packets, flows);
+    }
+
+    /** Sets the totals of everything this table has seen, listed or not. */
+    void totals(long bytes, long packets, long flows) {
+        totalBytes = bytes;
+        totalPackets = packets;
+        totalFlows = flows;
+    }
+
+    /** Adds to a key's counters without touching the totals. Returns the entry id. */
+    private int accumulate(long[] k, int ko, Object[] o, int oo, long bytes, long packets, long flows) {
+        return add(k, ko, o, oo, hash(k, ko, words, o, oo, objects), bytes, packets, flows);
+    }
+
+    /**
+     * Loads the index slots (and the entries they point to) of a run of hashes, so that the cache
+     * misses of a batch overlap instead of following one another; returns a value to keep the loads alive.
+     */
+    int touch(int[] hs, int n) {
+        int[] idx = index;
+        int m = mask;
+        long[] d = data;
+        int acc = 0;
+        for (int j = 0; j < n; j++) {
+            int e = idx[hs[j] & m];
+            if (e != 0) {
+                acc += (int) d[((e & ID_MASK) - 1) * stride];
+            }
+        }
+        return acc;
+    }
+
+    /** {@link #add(long[], Object[], long, long, long)} with the key at offsets and its hash already computed. */
+    int add(long[] k, int ko, Object[] o, int oo, int h, long bytes, long packets, long flows) {
+        int tag = h & TAG_MASK;
+        int[] idx = index;
+        int m = mask;
+        int s = h & m;
+        int e;
+        while ((e = idx[s]) != 0) {
+            if ((e & TAG_MASK) == tag) {
+                int id = (e & ID_MASK) - 1;
+                if (same(id, k, ko, o, oo)) {
+                    int b = id * stride + words;
+                    data[b] += bytes;
+                    data[b + 1] += packets;
+                    data[b + 2] += flows;
+                    return id;
+                }
+            }
+            s = (s + 1) & m;
+        }
+        if (size == capacity) {
+            purge();
+            s = freeSlot(h);
+        } else if (size == allocated) {
+            grow();
+            s = freeSlot(h);
+        }
+        int id = size++;
+        int base = id * stride;
+        System.arraycopy(k, ko, data, base, words);
+        data[base + words] = bytes;
+        data[base + words + 1] = packets;
+        data[base + words + 2] = flows;
+        hashes[id] = h;
+        if (objects != 0) {
+            System.arraycopy(o, oo, objs, id * objects, objects);
+        }
+        index[s] = tag | (id + 1);
+        return id;
+    }
+
+    private int freeSlot(int h) {
+        int s = h & mask;
+        while (index[s] != 0) {
+            s = (s + 1) & mask;
+        }
+        return s;
+    }
+
+    /** The payload bytes of an entry, to update in place: {@code payload()[payloadOffset(id)..]}. */
+    byte[] payload() {
+        return pay;
+    }
+
+    int payloadOffset(int id) {
+        return id * payload;
+    }
+
+    private void grow() {
+        int alloc = (int) Math.min(capacity, Math.max(MIN_ALLOC, allocated * 2L));
+        data = Arrays.copyOf(data, alloc * stride);
+        hashes = Arrays.copyOf(hashes, alloc);
+        if (objs != null) {
+            objs = Arrays.copyOf(objs, alloc * objects);
+        }
+        if (pay != null) {
+            pay = Arrays.copyOf(pay, alloc * payload);
+        }
+        allocated = alloc;
+        if (index.length < indexLength(alloc)) {
+            index = new int[indexLength(alloc)];
+            mask = index.length - 1;
+            reindex();
+        }
+    }
+
+    private void reindex() {
+        Arrays.fill(index, 0);
+        for (int id = 0; id < size; id++) {
+            int h = hashes[id];
+            index[freeSlot(h)] = (h & TAG_MASK) | (id + 1);
+        }
+    }
+
+    /** Frees at least half of the table. */
+    private void purge() {
+        cut(kthSmallestRank(size / 2));
+    }
+
+    /** Keeps at most {@code target} entries, by the same step as a purge. */
+    void trimTo(int target) {
+        if (size > target) {
+            cut(kthSmallestRank(size - Math.max(0, target) - 1));
+        }
+    }
+
+    private long kthSmallestRank(int k) {
+        long[] v = new long[size];
+        int off = words + rank;
+        for (int id = 0; id < size; id++) {
+            v[id] = data[id * stride + off];
+        }
+        return select(v, k);
+    }
+
+    /** Removes entries whose ranking counter is at most {@code delta}; subtracts it from survivors in SUBTRACT mode. */
+    private void cut(long delta) {
+        int w = 0;
+        long maxB = 0, maxP = 0, maxF = 0;
+        int off = words + rank;
+        boolean subtract = mode == Mode.SUBTRACT;
+        for (int id = 0; id < size; id++) {
+            int base = id * stride;
+            if (data[base + off] <= delta) {
+                maxB = Math.max(maxB, data[base + words]);
+                maxP = Math.max(maxP, data[base + words + 1]);
+                maxF = Math.max(maxF, data[base + words + 2]);
+                continue;
+            }
+            if (w != id) {
+                System.arraycopy(data, base, data, w * stride, stride);
+                hashes[w] = hashes[id];
+                if (objs != null) {
+                    System.arraycopy(objs, id * objects, objs, w * objects, objects);
+                }
+                if (pay != null) {
+                    System.arraycopy(pay, id * payload, pay, w * payload, payload);
+                }
+            }
+            if (subtract) {
+                data[w * stride + off] -= delta;
+            }
+            w++;
+        }
+        if (objs != null) {
+            Arrays.fill(objs, w * objects, size * objects, null);
+        }
+        size = w;
+        // the ranked counter: what the cut subtracted (SUBTRACT) or the most it dropped (EVICT);
+        // the others: the most any dropped key held, since survivors keep theirs whole
+        long rankErr = subtract ? delta : (rank == BYTES ? maxB : maxF);
+        if (rank == BYTES) {
+            errBytes += rankErr;
+            errFlows += maxF;
+        } else {
+            errFlows += rankErr;
+            errBytes += maxB;
+        }
+        errPackets += maxP;
+        reindex();
+    }
+
+    /** Quickselect: the k-th smallest (0-based) value; reorders {@code v}. */
+    static long select(long[] v, int k) {
+        int lo = 0, hi = v.length - 1;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            long a = v[lo], b = v[mid], c = v[hi];
+            long pivot = a < b ? (b < c ? b : Math.max(a, c)) : (a < c ? a : Math.max(b, c));
+            int i = lo, j = hi;
+            while (i <= j) {
+                while (v[i] < pivot) {
+                    i++;
+                }
+                while (v[j] > pivot) {
+                    j--;
+                }
+                if (i <= j) {
+                    long t = v[i];
+                    v[i] = v[j];
+                    v[j] = t;
+                    i++;
+                    j--;
+                }
+            }
+            if (k <= j) {
+                hi = j;
+            } else if (k >= i) {
+                lo = i;
+            } else {
+                return v[k];
+            }
+        }
+        return v[k];
+    }
+
+    /**
+     * Adds every entry, the totals and the bounds of {@code other} (same shape) into this table.
+     * Payloads are merged by {@code payloadMerger} when the shape has one.
+     */
+    void addAll(KeyTable other, PayloadMerger payloadMerger) {
+        for (int id = 0; id < other.size; id++) {
+            int base = id * other.stride;
+            int mine = accumulate(other.data, base, other.objs, id * objects, other.data[base + words],
+                    other.data[base + words + 1], other.data[base + words + 2]);
+            if (payload != 0) {
+                payloadMerger.merge(other.pay, id * payload, pay, mine * payload);
+            }
+        }
+        totalBytes += other.totalBytes;
+        totalPackets += other.totalPackets;
+        totalFlows += other.totalFlows;
+        errBytes += other.errBytes;
+        errPackets += other.errPackets;
+        errFlows += other.errFlows;
+    }
+
+    interface PayloadMerger {
+        void merge(byte[] from, int fromOffset, byte[] to, int toOffset);
+    }
+
+    /** A compact copy holding at most {@code target} entries (trimming this table first if needed). */
+    KeyTable frozenCopy(int target) {
+        trimTo(target);
+        KeyTable c = new KeyTable(words, objects, payload, Math.max(1, size), mode, rank, Math.max(1, size));
+        System.arraycopy(data, 0, c.data, 0, size * stride);
+        System.arraycopy(hashes, 0, c.hashes, 0, size);
+        if (objs != null) {
+            System.arraycopy(objs, 0, c.objs, 0, size * objects);
+        }
+        if (pay != null) {
+            System.arraycopy(pay, 0, c.pay, 0, size * payload);
+        }
+        c.size = size;
+        c.totalBytes = totalBytes;
+        c.totalPackets = totalPackets;
+        c.totalFlows = totalFlows;
+        c.errBytes = errBytes;
+        c.errPackets = errPackets;
+        c.errFlows = errFlows;
+        c.reindex();
+        return c;
+    }
+
+    void clear() {
+        if (objs != null) {
+            Arrays.fill(objs, 0, size * objects, null);
+        }
+        if (pay != null) {
+            Arrays.fill(pay, 0, size * payload, (byte) 0);
+        }
+        Arrays.fill(index, 0);
+        size = 0;
+        totalBytes = totalPackets = totalFlows = 0;
+        errBytes = errPackets = errFlows = 0;
+    }
+
+    // ---- reading
+
+    int size() {
+        return size;
+    }
+
+    /** The entry id of a key, or -1. */
+    int find(long[] k, int ko, Object[] o, int oo) {
+        int h = hash(k, ko, words, o, oo, objects);
+        int tag = h & TAG_MASK;
+        int s = h & mask;
+        int e;
+        while ((e = index[s]) != 0) {
+            if ((e & TAG_MASK) == tag && same((e & ID_MASK) - 1, k, ko, o, oo)) {
+                return (e & ID_MASK) - 1;
+            }
+            s = (s + 1) & mask;
+        }
+        return -1;
+    }
+
+    long[] keyWords() {
+        return data;
+    }
+
+    int keyOffset(int id) {
+        return id * stride;
+    }
+
+    Object[] keyObjects() {
+        return objs;
+    }
+
+    int objectOffset(int id) {
+        return id * objects;
+    }
+
+    long bytes(int id) {
+        return data[id * stride + words];
+    }
+
+    long packets(int id) {
+        return data[id * stride + words + 1];
+    }
+
+    long flows(int id) {
+        return data[id * stride + words + 2];
+    }
+
+    long value(int id, Metric m) {
+        return data[id * stride + words + m.ordinal()];
+    }
+
+    long totalBytes() {
+        return totalBytes;
+    }
+
+    long totalPackets() {
+        return totalPackets;
+    }
+
+    long totalFlows() {
+        return totalFlows;
+    }
+
+    ErrorBound error() {
+        return new ErrorBound(errBytes, errPackets, errFlows);
+    }
+
+    /**
+     * Ids of the {@code limit} entries with the largest {@code metric}, largest first (ties: the
+     * larger bytes, then the lower id).
+     */
+    int[] top(Metric metric, int limit) {
+        int n = Math.min(limit, size);
+        if (n <= 0) {
+            return new int[0];
+        }
+        int off = words + metric.ordinal();
+        // min-heap of the best n seen so far
+        int[] heap = new int[n];
+        int hs = 0;
+        for (int id = 0; id < size; id++) {
+            if (hs < n) {
+                heap[hs] = id;
+                siftUp(heap, hs++, off);
+            } else if (better(id, heap[0], off)) {
+                heap[0] = id;
+                siftDown(heap, hs, off);
+            }
+        }
+        int[] out = new int[n];
+        for (int i = n - 1; i >= 0; i--) {
+            out[i] = heap[0];
+            heap[0] = heap[--hs];
+            siftDown(heap, hs, off);
+        }
+        return out;
+    }
+
+    private boolean better(int a, int b, int off) {
+        long va = data[a * stride + off], vb = data[b * stride + off];
+        if (va != vb) {
+            return va > vb;
+        }
+        long ba = data[a * stride + words], bb = data[b * stride + words];
+        if (ba != bb) {
+            return ba > bb;
+        }
+        return a < b;
+    }
+
+    private void siftUp(int[] h, int i, int off) {
+        while (i > 0) {
+            int p = (i - 1) >>> 1;
+            if (better(h[p], h[i], off)) {
+                int t = h[p];
+                h[p] = h[i];
+                h[i] = t;
+                i = p;
+            } else {
+                return;
+            }
+        }
+    }
+
+    private void siftDown(int[] h, int n, int off) {
+        int i = 0;
+        while (true) {
+            int l = 2 * i + 1;
+            if (l >= n) {
+                return;
+            }
+            int r = l + 1;
+            int worst = r < n && better(h[l], h[r], off) ? r : l;
+            if (better(h[i], h[worst], off)) {
+                int t = h[i];
+                h[i] = h[worst];
+                h[worst] = t;
+                i = worst;
+            } else {
+                return;
+            }
+        }
+    }
+
+    /** Bytes held by this table's arrays (object headers included, referenced strings not). */
+    long retainedBytes() {
+        long b = 64 + 16 + data.length * 8L + 16 + hashes.length * 4L + 16 + index.length * 4L;
+        if (objs != null) {
+            b += 16 + objs.length * 8L;
+        }
+        if (pay != null) {
+            b += 16 + pay.length;
+        }
+        return b;
+    }
+}
