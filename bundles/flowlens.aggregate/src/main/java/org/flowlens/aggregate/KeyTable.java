@@ -114,7 +114,6 @@ final class KeyTable {
             h += (x == null ? 0x51ED27L : x.hashCode()) * MULTIPLIERS[(words + j) & 7];
         }
         h = (h ^ (h >>> 32)) * 0xD6E8FEB86659FD93L;
-        h = (h ^ (h >>> 32)) * 0xD6E8FEB86659FD93L;
         return (int) (h ^ (h >>> 32));
     }
 
@@ -181,6 +180,14 @@ final class KeyTable {
             }
         }
         return acc;
+    }
+
+    /** Adds to the counters of an entry whose id is known (valid until the next insertion). */
+    void bump(int id, long bytes, long packets, long flows) {
+        int b = id * stride + words;
+        data[b] += bytes;
+        data[b + 1] += packets;
+        data[b + 2] += flows;
     }
 
     /** {@link #add(long[], Object[], long, long, long)} with the key at offsets and its hash already computed. */

@@ -89,17 +89,26 @@ final class Pane {
             int w = d.words, o = d.objects;
             long[] k = keys[i];
             Object[] ko = objects[i];
+            // keys of the run; a key equal to the one before it (same exporter, protocol, country...
+            // in a row) is marked with hash 0 and reuses that entry without a lookup
             for (int j = 0; j < n; j++) {
                 d.extract(rs[j], k, ko);
-                System.arraycopy(k, 0, kb, j * w, w);
+                int kw = j * w, kobj = j * o;
+                System.arraycopy(k, 0, kb, kw, w);
                 if (o != 0) {
-                    System.arraycopy(ko, 0, ob, j * o, o);
+                    System.arraycopy(ko, 0, ob, kobj, o);
                 }
-                hs[j] = KeyTable.hash(kb, j * w, w, ob, j * o, o);
+                repeat[j] = j > 0 && sameAsPrevious(kb, kw, w, ob, kobj, o);
+                hs[j] = repeat[j] ? 0 : KeyTable.hash(kb, kw, w, ob, kobj, o);
             }
             sink += t.touch(hs, n);
+            int id = -1;
             for (int j = 0; j < n; j++) {
-                t.add(kb, j * w, ob, j * o, hs[j], runBytes[j], runPackets[j], 1);
+                if (repeat[j]) {
+                    t.bump(id, runBytes[j], runPackets[j], 1);
+                } else {
+                    id = t.add(kb, j * w, ob, j * o, hs[j], runBytes[j], runPackets[j], 1);
+                }
             }
         }
         java.util.Arrays.fill(ob, 0, n * maxObjects, null);
@@ -113,11 +122,27 @@ final class Pane {
     private final long[] runBytes = new long[RUN];
     private final long[] runPackets = new long[RUN];
     private final int[] runHashes = new int[RUN];
+    private final boolean[] repeat = new boolean[RUN];
     private final long[] runKeys;
     private final Object[] runObjects;
     private final int maxObjects;
     /** Keeps the loads of {@link KeyTable#touch} from being optimized away. */
     int touched;
+
+    private static boolean sameAsPrevious(long[] kb, int kw, int w, Object[] ob, int ko, int o) {
+        for (int i = 0; i < w; i++) {
+            if (kb[kw + i] != kb[kw - w + i]) {
+                return false;
+            }
+        }
+        for (int i = 0; i < o; i++) {
+            Object a = ob[ko + i], b = ob[ko - o + i];
+            if (a != b && (a == null || !a.equals(b))) {
+                return false;
+            }
+        }
+        return true;
+    }
 
     /** Everything but the dimension tables, for one record. */
     private void add(FlowRecord r) {

@@ -103,6 +103,39 @@ public class DefaultRuntimeTest {
         assertTrue(bad.body(), bad.body().contains("malformed JSON"));
     }
 
+    /** A NetFlow v5 datagram of two records goes through the decoder bundle; an unknown version is counted. */
+    @Test
+    public void datagramsAreDecodedByTheDecoderBundles() throws Exception {
+        Await.until("a decoder for version 5", 30_000, () -> pipeline.decode(java.nio.ByteBuffer.wrap(netflowV5(0)),
+                new java.net.InetSocketAddress("127.0.0.9", 2055), System.currentTimeMillis(), "itest") > 0);
+        long before = pipeline.delivered().flows();
+        assertEquals(2, pipeline.decode(java.nio.ByteBuffer.wrap(netflowV5(2)), new java.net.InetSocketAddress("127.0.0.9", 2055),
+                System.currentTimeMillis(), "itest"));
+        Await.until("two more delivered", 10_000, () -> pipeline.delivered().flows() >= before + 2);
+        byte[] unknown = {0, 99, 0, 0};
+        assertEquals(0, pipeline.decode(java.nio.ByteBuffer.wrap(unknown), new java.net.InetSocketAddress("127.0.0.9", 2055), 0, "itest"));
+        double undecodable = 0;
+        for (Sample s : metrics.snapshot()) {
+            if (s.name().equals("flowlens_collector_undecodable_datagrams_total") && "99".equals(s.label("version"))) {
+                undecodable = s.value();
+            }
+        }
+        assertEquals(1.0, undecodable, 0.0);
+    }
+
+    /** A NetFlow v5 datagram with two records; the sequence number continues from the previous call. */
+    private static byte[] netflowV5(int sequence) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(24 + 2 * 48);
+        b.putShort((short) 5).putShort((short) 2).putInt(100_000).putInt((int) (System.currentTimeMillis() / 1000)).putInt(0)
+                .putInt(sequence).put((byte) 0).put((byte) 0).putShort((short) 0);
+        for (int i = 0; i < 2; i++) {
+            b.putInt(0xC0000201 + i).putInt(0xC6336407).putInt(0).putShort((short) 1).putShort((short) 2).putInt(3).putInt(1500)
+                    .putInt(90_000).putInt(99_000).putShort((short) 40000).putShort((short) 443).put((byte) 0).put((byte) 0x1B)
+                    .put((byte) 6).put((byte) 0).putShort((short) 0).putShort((short) 0).put((byte) 24).put((byte) 24).putShort((short) 0);
+        }
+        return b.array();
+    }
+
     @Test
     public void aConfigurationFileReachesItsComponent() throws Exception {
         Path cfg = Assembly.work().resolve("config").resolve("flowlens.pipeline.cfg");

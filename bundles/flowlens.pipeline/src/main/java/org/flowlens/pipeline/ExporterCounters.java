@@ -24,7 +24,7 @@ final class ExporterCounters {
         datagrams = metrics.counter("flowlens_collector_datagrams_total", "Datagrams received", "listener", listener, "exporter", exporter);
         bytes = metrics.counter("flowlens_collector_bytes_total", "Datagram payload bytes received", "listener", listener, "exporter", exporter);
         records = metrics.counter("flowlens_collector_records_total", "Records decoded", "listener", listener, "exporter", exporter);
-        sequenceGaps = metrics.counter("flowlens_collector_sequence_gap_records_total", "Records missing according to the exporter's sequence numbers", "listener", listener, "exporter", exporter);
+        sequenceGaps = metrics.counter("flowlens_collector_sequence_gaps_total", "Missing according to the exporter's sequence numbers (flows for v5, packets for v9, records for IPFIX, datagrams for sFlow)", "listener", listener, "exporter", exporter);
     }
 
     Counter drop(String reason) {

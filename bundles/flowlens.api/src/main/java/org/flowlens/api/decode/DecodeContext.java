@@ -22,6 +22,10 @@ public interface DecodeContext {
      */
     void drop(String reason, long count);
 
-    /** Counts records missing according to the exporter's sequence numbers. */
+    /**
+     * Counts what is missing according to the exporter's sequence numbers, in the unit the
+     * protocol's sequence counts: flows for NetFlow v5/v7, export packets for NetFlow v9, data
+     * records for IPFIX, datagrams for sFlow.
+     */
     void sequenceGap(long missing);
 }

@@ -1,5 +1,7 @@
 package org.flowlens.api.enrich;
 
+import java.util.List;
+
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -16,4 +18,10 @@ public interface AddressLookup {
      * @return never null; {@link AddressInfo#UNKNOWN} when nothing is known
      */
     AddressInfo lookup(long hi, long lo);
+
+    /**
+     * The notices the licences of the data in use ask for (for example "This product includes
+     * GeoLite2 data created by MaxMind"), for the console to show; empty when no data is loaded.
+     */
+    List<String> attributions();
 }

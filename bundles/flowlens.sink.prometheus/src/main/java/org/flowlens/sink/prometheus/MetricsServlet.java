@@ -77,7 +77,7 @@ public class MetricsServlet extends HttpServlet {
             "flowlens_collector_records_total", "parsed_records",
             "flowlens_pipeline_processing_duration_seconds", "processing_duration_seconds",
             "flowlens_pipeline_queue_length", "worker_queue_length",
-            "flowlens_collector_sequence_gap_records_total", "sequence_gap_records");
+            "flowlens_collector_sequence_gaps_total", "sequence_gaps");
 
     private final transient Metrics metrics;
     private final transient FlowSeries series;
