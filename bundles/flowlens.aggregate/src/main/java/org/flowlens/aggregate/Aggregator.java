@@ -51,7 +51,10 @@ import org.flowlens.api.query.WindowTotals;
  * and takes the ingest lock once per batch. A timer calls {@link #refresh}: it takes the filled
  * panes over (a pointer swap under the ingest lock), freezes them into slots, merges old slots into
  * coarser ones (at most {@link Settings#SLOTS_PER_LEVEL} per level, each level twice as coarse),
- * rebuilds every window from the slots in parallel and publishes an immutable view. Queries read
+ * rebuilds the windows from the slots in parallel and publishes an immutable view. A window is
+ * rebuilt at every refresh, except that a window already spanning its full length is rebuilt
+ * every 1/60 of its length when that is longer than the refresh interval (the hour once a
+ * minute); each answer tells the span it covers. Queries read
  * the latest view and never block ingest.
  */
 public final class Aggregator implements FlowQueryService {
@@ -333,9 +336,19 @@ public final class Aggregator implements FlowQueryService {
         }
         all.sort((a, b) -> Long.compare(a.fromMillis, b.fromMillis));
         Slot[] slots = all.toArray(new Slot[0]);
+        View prev = view;
         List<CompletableFuture<Slot>> futures = new ArrayList<>();
-        for (Duration w : s.windows) {
-            futures.add(CompletableFuture.supplyAsync(() -> window(slots, w.toMillis(), now, s), executor));
+        for (int i = 0; i < s.windows.size(); i++) {
+            long w = s.windows.get(i).toMillis();
+            Slot last = prev != null && prev.settings == s ? prev.windows[i] : null;
+            // a window is rebuilt every refresh, or, once it spans its full length, every 1/60 of
+            // its length if that is longer: the hour once a minute, sparing the longest merges
+            if (last != null && now >= last.toMillis && last.toMillis - last.fromMillis >= w
+                    && now - last.toMillis < Math.max(s.refreshMillis, w / 60)) {
+                futures.add(CompletableFuture.completedFuture(last));
+            } else {
+                futures.add(CompletableFuture.supplyAsync(() -> window(slots, w, now, s), executor));
+            }
         }
         Slot[] windows = new Slot[futures.size()];
         for (int i = 0; i < windows.length; i++) {

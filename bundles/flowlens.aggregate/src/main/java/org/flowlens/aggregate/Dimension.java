@@ -25,6 +25,7 @@ final class Dimension {
     private final int[] shift;
     /** Per field: its ordinal, switched on when extracting. */
     private final int[] code;
+    private final Field.Kind[] kinds;
     /** How many distinct keys the fields allow, 0 when unbounded. */
     final long distinct;
 
@@ -33,8 +34,10 @@ final class Dimension {
         this.slot = new int[fields.length];
         this.shift = new int[fields.length];
         this.code = new int[fields.length];
+        this.kinds = new Field.Kind[fields.length];
         for (int i = 0; i < fields.length; i++) {
             code[i] = fields[i].ordinal();
+            kinds[i] = fields[i].kind;
         }
         int w = 0;
         int o = 0;
@@ -126,14 +129,19 @@ final class Dimension {
 
     /** Writes the key of a record into {@code k[0..words)} and {@code o[0..objects)}. */
     void extract(FlowRecord r, long[] k, Object[] o) {
+        extract(r, k, 0, o, 0);
+    }
+
+    /** Writes the key of a record into {@code k[ko..ko + words)} and {@code o[oo..oo + objects)}. */
+    void extract(FlowRecord r, long[] k, int ko, Object[] o, int oo) {
         int[] codes = code;
         int[] slots = slot;
         int[] shifts = shift;
         for (int i = 0; i < words; i++) {
-            k[i] = 0;
+            k[ko + i] = 0;
         }
         for (int i = 0; i < codes.length; i++) {
-            int s = slots[i];
+            int s = slots[i] + (kinds[i] == Field.Kind.TEXT ? oo : ko);
             switch (codes[i]) {
                 case 0: k[s] = r.srcHi(); k[s + 1] = r.srcLo(); break;
                 case 1: k[s] |= (long) (r.srcPort() & 0xFFFF) << shifts[i]; break;

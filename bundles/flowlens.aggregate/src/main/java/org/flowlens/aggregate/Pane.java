@@ -20,8 +20,6 @@ final class Pane {
 
     final Dimension[] dims;
     final KeyTable[] tables;
-    private final long[][] keys;
-    private final Object[][] objects;
     final KeyTable sources;
     private final long[] sourceKey = new long[2];
     private final Object[] noObjects = new Object[0];
@@ -38,13 +36,9 @@ final class Pane {
         int n = dimensions.size();
         dims = dimensions.toArray(new Dimension[0]);
         tables = new KeyTable[n];
-        keys = new long[n][];
-        objects = new Object[n][];
         for (int i = 0; i < n; i++) {
             Dimension d = dims[i];
             tables[i] = new KeyTable(d.words, d.objects, 0, capacities[i], KeyTable.Mode.SUBTRACT, KeyTable.BYTES);
-            keys[i] = new long[d.words];
-            objects[i] = new Object[d.objects];
         }
         sources = new KeyTable(2, 0, SOURCE_PAYLOAD, sourceCapacity, KeyTable.Mode.SUBTRACT, KeyTable.FLOWS);
         int mw = 1, mo = 0;
@@ -87,17 +81,11 @@ final class Pane {
             Dimension d = ds[i];
             KeyTable t = ts[i];
             int w = d.words, o = d.objects;
-            long[] k = keys[i];
-            Object[] ko = objects[i];
             // keys of the run; a key equal to the one before it (same exporter, protocol, country...
             // in a row) is marked with hash 0 and reuses that entry without a lookup
             for (int j = 0; j < n; j++) {
-                d.extract(rs[j], k, ko);
                 int kw = j * w, kobj = j * o;
-                System.arraycopy(k, 0, kb, kw, w);
-                if (o != 0) {
-                    System.arraycopy(ko, 0, ob, kobj, o);
-                }
+                d.extract(rs[j], kb, kw, ob, kobj);
                 repeat[j] = j > 0 && sameAsPrevious(kb, kw, w, ob, kobj, o);
                 hs[j] = repeat[j] ? 0 : KeyTable.hash(kb, kw, w, ob, kobj, o);
             }

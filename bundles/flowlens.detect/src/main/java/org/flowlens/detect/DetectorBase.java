@@ -54,11 +54,13 @@ public abstract class DetectorBase implements Detector {
     private Counter evaluationNanos;
     private Counter unpublished;
     private long droppedPending;
+    private long origin;
 
     /** Starts the detector with its first settings. */
     protected final synchronized void start(String detectorName, Common settings) {
         this.name = detectorName;
         this.common = settings;
+        this.origin = ticker.now() - 86_400_000L;
         String[] l = {"detector", name};
         records = metrics.counter("flowlens_detect_records_total", "Records a detector examined", l);
         ignored = metrics.counter("flowlens_detect_ignored_records_total", "Records a detector skipped because an allow-list matched", l);
@@ -123,6 +125,16 @@ public abstract class DetectorBase implements Detector {
             metrics.remove("flowlens_detect_footprint_bytes", "detector", name);
             metrics.remove("flowlens_detect_active_alerts", "detector", name);
         }
+    }
+
+    /** Whole seconds since the detector started (plus a day), for distinct windows' ticks. */
+    protected final int second(long now) {
+        return (int) Math.floorDiv(now - origin, 1000L);
+    }
+
+    /** The first second still inside a window of {@code windowMillis} ending at {@code now}. */
+    protected final int since(long now, long windowMillis) {
+        return second(now) - (int) Math.max(1, windowMillis / 1000) + 1;
     }
 
     protected final Common common() {
@@ -227,11 +239,6 @@ public abstract class DetectorBase implements Detector {
 
     private synchronized double activeCount() {
         return tracker == null ? 0 : tracker.activeCount();
-    }
-
-    /** Whether the tracker holds an alert for the key (keys with alerts are kept while idle). */
-    protected final boolean alerting(String key) {
-        return tracker.isActive(key);
     }
 
     /** Allocates the state for these settings. */

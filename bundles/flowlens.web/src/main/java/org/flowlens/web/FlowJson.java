@@ -34,6 +34,9 @@ final class FlowJson {
         }
     }
 
+    /** Longest text field taken (SNI names are not bound by the 253 characters of DNS). */
+    static final int MAX_TEXT = 1024;
+
     private FlowJson() {}
 
     /**
@@ -96,7 +99,30 @@ final class FlowJson {
         o.addProperty("out_if", Integer.toUnsignedLong(r.outIf()));
         o.addProperty("tcp_flags", r.tcpFlags());
         o.addProperty("format", r.format());
+        o.addProperty("received", r.receivedMillis());
+        text(o, "src_domain", r.srcDomain());
+        text(o, "dst_domain", r.dstDomain());
+        text(o, "src_country", r.srcCountry());
+        text(o, "dst_country", r.dstCountry());
+        text(o, "src_city", r.srcCity());
+        text(o, "dst_city", r.dstCity());
+        text(o, "src_as_name", r.srcAsName());
+        text(o, "dst_as_name", r.dstAsName());
+        text(o, "in_if_name", r.inIfName());
+        text(o, "out_if_name", r.outIfName());
+        if (r.srcAs() != 0) {
+            o.addProperty("src_as", r.srcAs());
+        }
+        if (r.dstAs() != 0) {
+            o.addProperty("dst_as", r.dstAs());
+        }
         return o;
+    }
+
+    private static void text(JsonObject o, String field, String value) {
+        if (value != null) {
+            o.addProperty(field, value);
+        }
     }
 
     private static String kind(JsonElement e) {
@@ -221,8 +247,8 @@ final class FlowJson {
             return null;
         }
         String s = p.getAsString();
-        if (s.length() > 253) {
-            throw new FieldException(field, field + " is longer than 253 characters");
+        if (s.length() > MAX_TEXT) {
+            throw new FieldException(field, field + " is longer than " + MAX_TEXT + " characters");
         }
         return s;
     }

@@ -7,7 +7,13 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.GZIPOutputStream;
 
+import java.time.Duration;
+
+import com.google.gson.FieldNamingPolicy;
 import com.google.gson.Gson;
+import com.google.gson.TypeAdapter;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonWriter;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 
@@ -16,7 +22,57 @@ import jakarta.servlet.http.HttpServletResponse;
 
 /** Writes JSON answers, gzip-compressed when the client accepts it. */
 final class JsonResponses {
-    static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeSpecialFloatingPointValues().create();
+    /**
+     * API answers use snake_case field names like {@code POST /ingest} does; durations are seconds,
+     * floating-point values that are not finite are written as null.
+     */
+    static final Gson GSON = new GsonBuilder().disableHtmlEscaping().setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES)
+            .registerTypeAdapter(Duration.class, new TypeAdapter<Duration>() {
+                @Override
+                public void write(JsonWriter out, Duration d) throws IOException {
+                    if (d == null) {
+                        out.nullValue();
+                    } else {
+                        out.value(d.toMillis() / 1000.0);
+                    }
+                }
+
+                @Override
+                public Duration read(JsonReader in) throws IOException {
+                    return Duration.ofMillis(Math.round(in.nextDouble() * 1000));
+                }
+            })
+            .registerTypeAdapter(Double.class, new TypeAdapter<Double>() {
+                @Override
+                public void write(JsonWriter out, Double d) throws IOException {
+                    if (d == null || d.isNaN() || d.isInfinite()) {
+                        out.nullValue();
+                    } else {
+                        out.value(d.doubleValue());
+                    }
+                }
+
+                @Override
+                public Double read(JsonReader in) throws IOException {
+                    return in.nextDouble();
+                }
+            })
+            .registerTypeAdapter(double.class, new TypeAdapter<Double>() {
+                @Override
+                public void write(JsonWriter out, Double d) throws IOException {
+                    if (d == null || d.isNaN() || d.isInfinite()) {
+                        out.nullValue();
+                    } else {
+                        out.value(d.doubleValue());
+                    }
+                }
+
+                @Override
+                public Double read(JsonReader in) throws IOException {
+                    return in.nextDouble();
+                }
+            })
+            .create();
     private static final int GZIP_THRESHOLD = 1024;
 
     private JsonResponses() {}

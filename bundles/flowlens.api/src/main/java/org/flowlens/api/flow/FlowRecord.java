@@ -95,7 +95,11 @@ public final class FlowRecord {
     public FlowRecord tcpFlags(int v) { tcpFlags = v; return this; }
     public int tos() { return tos; }
     public FlowRecord tos(int v) { tos = v; return this; }
-    /** Layer-3 bytes, scaled by the sampling rate. */
+    /**
+     * Bytes as the source measures them, scaled by the sampling rate: IP lengths for NetFlow,
+     * IPFIX and packet capture, sampled frame lengths for sFlow (as sFlow agents and collectors
+     * report them).
+     */
     public long bytes() { return bytes; }
     public FlowRecord bytes(long v) { bytes = v; return this; }
     public long packets() { return packets; }

@@ -5,6 +5,9 @@ import java.nio.ByteBuffer;
 import java.sql.Timestamp;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.flowlens.api.flow.FlowBatch;
 import org.flowlens.decoder.packet.meter.DomainTable;
@@ -30,7 +33,6 @@ import org.pcap4j.core.RawPacketListener;
 public final class LiveCapture implements Runnable {
 
     private static final long FLUSH_NANOS = 1_000_000_000L;
-    private static final int DRAIN_READS = 64;
 
     private final LiveCaptureOptions options;
     private final FlowMeter meter;
@@ -45,6 +47,8 @@ public final class LiveCapture implements Runnable {
     private volatile long interfaceDropped;
     private volatile String lastError;
     private long nextFlush;
+    private volatile long lastReturn = System.nanoTime();
+    private volatile long stopDeadline = Long.MIN_VALUE;
 
     private final RawPacketListener listener = new RawPacketListener() {
         @Override
@@ -114,10 +118,29 @@ public final class LiveCapture implements Runnable {
             throw new IllegalStateException("open() first");
         }
         nextFlush = System.nanoTime() + FLUSH_NANOS;
+        // libpcap may block in poll() until a packet comes whatever the read timeout (TPACKET_V3):
+        // a ticker breaks the loop when it has been quiet, so that idle sessions still end on time
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "flowlens-capture-ticker-" + interfaceName);
+            t.setDaemon(true);
+            return t;
+        });
+        long period = options.readTimeoutMillis();
+        ticker.scheduleAtFixedRate(() -> {
+            if (System.nanoTime() - lastReturn > period * 1_000_000L) {
+                breakLoop(h);
+            }
+        }, period, period, TimeUnit.MILLISECONDS);
         try {
-            while (running) {
-                int n = h.dispatch(-1, listener);
-                if (n < 0 && running) {
+            while (running || System.nanoTime() < stopDeadline) {
+                int n;
+                try {
+                    n = h.dispatch(-1, listener);
+                } catch (InterruptedException e) {
+                    n = 0; // pcap_breakloop(): from the ticker or stop()
+                }
+                lastReturn = System.nanoTime();
+                if (n < 0) {
                     lastError = "capture on " + interfaceName + " ended (pcap_dispatch returned " + n + ")";
                     break;
                 }
@@ -132,17 +155,10 @@ public final class LiveCapture implements Runnable {
                     progressLock.notifyAll();
                 }
             }
-            // what the kernel already holds was seen before stop() was called: read it too
-            for (int i = 0; i < DRAIN_READS && lastError == null; i++) {
-                if (h.dispatch(-1, listener) <= 0) {
-                    break;
-                }
-            }
         } catch (PcapNativeException | NotOpenException e) {
             lastError = "capture on " + interfaceName + " failed: " + e.getMessage();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } finally {
+            ticker.shutdownNow();
             running = false;
             readStats(h);
             meter.expireAll();
@@ -151,6 +167,14 @@ public final class LiveCapture implements Runnable {
             synchronized (progressLock) {
                 progressLock.notifyAll();
             }
+        }
+    }
+
+    private static void breakLoop(PcapHandle h) {
+        try {
+            h.breakLoop();
+        } catch (NotOpenException | RuntimeException e) {
+            // closed meanwhile
         }
     }
 
@@ -165,10 +189,13 @@ public final class LiveCapture implements Runnable {
     }
 
     /**
-     * Ends the loop within the read timeout: the packets the kernel holds by now are still read,
-     * then every open session is reported and the interface closed.
+     * Ends the loop after two read timeouts, so that the packets the kernel holds by now are still
+     * read; then every open session is reported and the interface closed.
      */
     public void stop() {
+        // packets sent before now may still sit in a kernel block that is handed over only when its
+        // timeout ends: read on for two read timeouts (the ticker wakes the loop if all is quiet)
+        stopDeadline = System.nanoTime() + Math.max(2_000_000L * options.readTimeoutMillis(), 500_000_000L);
         running = false;
     }
 

@@ -92,7 +92,7 @@ class LiveCaptureTest {
             int tcpPort = tcpServer.getLocalPort();
             String bpf = "icmp or port " + udpPort + " or port " + tcpPort + " or port " + dnsServer.getLocalPort()
                     + " or host 127.0.0.9";
-            LiveCapture capture = new LiveCapture(new LiveCaptureOptions("lo", false, 65535, bpf, 0, true, 50),
+            LiveCapture capture = new LiveCapture(new LiveCaptureOptions("lo", false, 2048, bpf, 32 << 20, true, 50),
                     new MeterSettings(), new DomainTable(1000, 60, 3600), batch -> batch.forEach(records::add));
             capture.open();
             assertEquals("lo", capture.interfaceName());
@@ -149,6 +149,7 @@ class LiveCaptureTest {
                 thread.join(10_000);
             }
             assertNull(capture.lastError());
+            assertEquals(0, capture.kernelDropped(), "kernel drops: " + capture.status());
 
             FlowRecord udp = find(17, "127.0.0.1", udpPort);
             assertNotNull(udp, "UDP session: " + records);
@@ -175,7 +176,7 @@ class LiveCaptureTest {
             assertEquals("flowlens.test", request.dstDomain(), "name from the HTTP Host header");
 
             FlowRecord named = find(17, "127.0.0.9", 9);
-            assertNotNull(named, "UDP to 127.0.0.9");
+            assertNotNull(named, "UDP to 127.0.0.9: " + capture.status());
             assertEquals("lo-test.flowlens.example", named.dstDomain(), "name from the captured DNS answer");
 
             FlowRecord echo = find(1, "127.0.0.1", 8 << 8);

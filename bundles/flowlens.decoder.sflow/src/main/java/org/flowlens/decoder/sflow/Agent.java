@@ -70,8 +70,12 @@ final class Agent {
         return lastSeen;
     }
 
-    /** Accounts one datagram; an uptime that went back means a restart and forgets the sources. */
-    synchronized void datagram(long sequence, long uptime, long now) {
+    /**
+     * Accounts one datagram: a gap in the datagram sequence numbers is reported through {@link
+     * DecodeContext#sequenceGap} (in datagrams, the unit of sFlow's sequence); an uptime that went
+     * back means a restart and forgets the sources.
+     */
+    synchronized void datagram(long sequence, long uptime, long now, DecodeContext ctx) {
         lastSeen = now;
         if (datagrams++ == 0) {
             lastSequence = sequence;
@@ -91,7 +95,10 @@ final class Agent {
             return;
         }
         if (ahead < MAX_GAP) {
-            missingDatagrams += ahead - 1;
+            if (ahead > 1) {
+                missingDatagrams += ahead - 1;
+                ctx.sequenceGap(ahead - 1);
+            }
         } else if (((lastSequence - sequence) & MASK32) <= REORDER_WINDOW) {
             // a late datagram, counted missing when its successor came
             if (missingDatagrams > 0) {
@@ -104,9 +111,11 @@ final class Agent {
     }
 
     /**
-     * Accounts one flow sample of a data source: a gap in the source's sample sequence numbers is
-     * reported as missing records, an increase of the agent's drop counter as records the agent
-     * dropped, and the sample-pool increase is summed against the packets the samples represent.
+     * Accounts one flow sample of a data source: a gap in the source's sample sequence numbers
+     * counts missing samples (shown in the agent's status; the loss itself is reported once, in
+     * datagrams, by {@link #datagram}), an increase of the agent's drop counter is reported as
+     * records the agent dropped, and the sample-pool increase is summed against the packets the
+     * samples represent.
      */
     synchronized void flowSample(long source, long sequence, long rate, long pool, long drops, DecodeContext ctx) {
         flowSamples++;
@@ -136,7 +145,6 @@ final class Agent {
         }
         if (ahead > 1) {
             missingSamples += ahead - 1;
-            ctx.sequenceGap(ahead - 1);
         }
         long dropped = (drops - s.drops) & MASK32;
         if (dropped != 0 && dropped < MAX_GAP) {

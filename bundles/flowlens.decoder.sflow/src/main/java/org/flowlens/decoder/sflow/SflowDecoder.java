@@ -51,12 +51,13 @@ import org.slf4j.LoggerFactory;
  * (0:1) is kept, the latest per agent, sub-agent and ifIndex, and served through {@link
  * SflowAgents}; other counter records are skipped.
  *
- * <p><b>Loss</b>: sample sequence numbers are tracked per agent, sub-agent and data source; a gap
- * is reported through {@link DecodeContext#sequenceGap} (missing records), an increase of the
- * sample's {@code drops} counter through {@link DecodeContext#drop} as {@code agent_dropped}. The
- * increase of {@code sample_pool} is summed against the sampling rates of the samples received,
- * which gives the share of the sampled traffic the received samples cover. Datagram sequence
- * numbers and uptime are tracked per agent and sub-agent (missing datagrams, restarts).
+ * <p><b>Loss</b>: datagram sequence numbers are tracked per agent and sub-agent; a gap is
+ * reported through {@link DecodeContext#sequenceGap} in datagrams, and an uptime going back is a
+ * restart, not a loss. The samples the agent itself dropped (increases of a flow sample's {@code
+ * drops}) are reported through {@link DecodeContext#drop} as {@code agent_dropped}. Per data
+ * source, sample sequence gaps count the flow samples missing, and the increase of {@code
+ * sample_pool} is summed against the sampling rates of the samples received, which gives the
+ * share of the sampled traffic the received samples cover; both are in the agent's status.
  *
  * <p><b>Exporter</b>: the agent address of the datagram, IPv4 or IPv6; the UDP source only when
  * the datagram carries none (address type 0 or an all-zero address).
@@ -303,7 +304,7 @@ public class SflowDecoder implements FlowDecoder, SflowAgents {
         d.ipBytes = ipBytes;
         d.agent = table.agent(new AgentTable.Key(d.agentHi, d.agentLo, d.subAgent), d.now);
         if (d.agent != null) {
-            d.agent.datagram(sequence, uptime, d.now);
+            d.agent.datagram(sequence, uptime, d.now, ctx);
         }
         for (long i = 0; i < samples; i++) {
             if (end - q < 8) {

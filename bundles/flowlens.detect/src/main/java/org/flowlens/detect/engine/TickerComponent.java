@@ -19,7 +19,7 @@ public class TickerComponent implements Ticker {
     private ScheduledExecutorService executor;
 
     @Activate
-    void activate() {
+    public void activate() {
         executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "flowlens-detect-ticker");
             t.setDaemon(true);
@@ -28,7 +28,7 @@ public class TickerComponent implements Ticker {
     }
 
     @Deactivate
-    void deactivate() {
+    public void deactivate() {
         executor.shutdownNow();
     }
 

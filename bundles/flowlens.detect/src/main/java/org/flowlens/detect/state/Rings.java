@@ -29,6 +29,18 @@ public final class Rings {
         Arrays.fill(last, Long.MIN_VALUE);
     }
 
+    /** Empty rings for {@code entries} entries, shaped like {@code shape} (metrics, buckets, window). */
+    public Rings(int entries, Rings shape) {
+        this.entries = entries;
+        this.metrics = shape.metrics;
+        this.windowMillis = shape.windowMillis;
+        this.bucketMillis = shape.bucketMillis;
+        this.ring = shape.ring;
+        this.data = new long[Math.multiplyExact(Math.multiplyExact(entries, metrics), ring)];
+        this.last = new long[entries];
+        Arrays.fill(last, Long.MIN_VALUE);
+    }
+
     static long bucketMillisFor(long windowMillis) {
         long seconds = Math.max(1, (windowMillis + 999) / 1000);
         return 1000L * Math.max(1, (seconds + MAX_BUCKETS - 1) / MAX_BUCKETS);
@@ -157,6 +169,15 @@ public final class Rings {
         ring = nring;
         bucketMillis = nbm;
         windowMillis = newWindowMillis;
+    }
+
+    /** Copies one entry of a ring set with the same metrics and window into an entry of this one. */
+    public void copy(Rings from, int fromEntry, int toEntry) {
+        if (from.metrics != metrics || from.ring != ring || from.bucketMillis != bucketMillis) {
+            throw new IllegalArgumentException("rings differ in shape");
+        }
+        System.arraycopy(from.data, fromEntry * metrics * ring, data, toEntry * metrics * ring, metrics * ring);
+        last[toEntry] = from.last[fromEntry];
     }
 
     public void clearAll() {

@@ -3,10 +3,10 @@ package org.flowlens.enrich.geoip;
 import org.flowlens.api.enrich.AddressInfo;
 
 /**
- * A bounded, lock-free cache from address to what the databases say about it: two-way set
+ * A bounded, lock-free cache from address to what the databases say about it: four-way set
  * associative over an array of immutable entries. A read that hits allocates nothing and writes
- * nothing (no contention between workers); a miss inserts one entry, pushing the older entry of
- * its set to the second way and evicting the one there. Races between writers only ever lose an
+ * nothing (no contention between workers); a miss inserts one entry in the first way of its set,
+ * moving the others one way down and evicting the oldest. Races between writers only ever lose an
  * entry, never corrupt one: entries are immutable and published through final fields.
  */
 final class AddressCache {
@@ -21,14 +21,16 @@ final class AddressCache {
         }
     }
 
+    static final int WAYS = 4;
+
     private final Entry[] slots;
     private final long sets;
 
-    /** @param capacity entries held at most; 0 disables caching */
+    /** @param capacity entries held at most (rounded down to a multiple of {@value #WAYS}); below {@value #WAYS}, nothing is cached */
     AddressCache(int capacity) {
-        int s = Math.max(0, capacity / 2);
+        int s = Math.max(0, capacity / WAYS);
         sets = s;
-        slots = new Entry[s * 2];
+        slots = new Entry[s * WAYS];
     }
 
     int capacity() {
@@ -38,7 +40,7 @@ final class AddressCache {
     private int index(long hi, long lo) {
         long h = lo * 0x9E37_79B9_7F4A_7C15L ^ (hi + 0x632B_E59B_D9B4_E019L) * 0xC2B2_AE3D_27D4_EB4FL;
         h ^= h >>> 29;
-        return (int) (((h >>> 32) * sets) >>> 32) << 1;
+        return (int) (((h >>> 32) * sets) >>> 32) * WAYS;
     }
 
     /** The cached value, or null. */
@@ -56,6 +58,14 @@ final class AddressCache {
         if (e != null && e.lo == lo && e.hi == hi) {
             return e.info;
         }
+        e = s[i + 2];
+        if (e != null && e.lo == lo && e.hi == hi) {
+            return e.info;
+        }
+        e = s[i + 3];
+        if (e != null && e.lo == lo && e.hi == hi) {
+            return e.info;
+        }
         return null;
     }
 
@@ -65,9 +75,17 @@ final class AddressCache {
         }
         Entry[] s = slots;
         int i = index(hi, lo);
-        Entry first = s[i];
-        if (first != null && !(first.lo == lo && first.hi == hi)) {
-            s[i + 1] = first;
+        // the way holding this address already, or the last one: the ways above it move down one
+        int last = i + WAYS - 1;
+        for (int w = i; w < i + WAYS - 1; w++) {
+            Entry e = s[w];
+            if (e == null || e.lo == lo && e.hi == hi) {
+                last = w;
+                break;
+            }
+        }
+        for (int w = last; w > i; w--) {
+            s[w] = s[w - 1];
         }
         s[i] = new Entry(hi, lo, info);
     }

@@ -2,6 +2,7 @@ package org.flowlens.enrich.geoip;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -124,7 +125,7 @@ final class AsnTable {
     /** Collects ranges (in any order, overlapping or not), then builds the table. Not thread-safe. */
     static final class Builder {
         private static final class Range {
-            long startHi, startLo;
+            final long startHi, startLo;
             final long endHi, endLo;
             final int as, name;
             final int order;
@@ -224,67 +225,96 @@ final class AsnTable {
             return new AsnTable(s4, e4, a4, nm4, sh, sl, eh, el, a6, nm6, names.toArray(new String[0]), numbers, numberNames);
         }
 
-        /** Sorted, disjoint ranges; adjacent ranges of the same AS and name are merged. */
+        /**
+         * Sorted, disjoint ranges: a sweep over the boundaries of all ranges, with the ranges that
+         * cover the current position in a heap ordered by precedence (later start, then shorter,
+         * then added later). Adjacent pieces of the same AS and name are merged.
+         */
         private static List<Range> flatten(List<Range> input) {
-            Range[] sorted = input.toArray(new Range[0]);
-            Arrays.sort(sorted, (a, b) -> {
+            int n = input.size();
+            ArrayList<Range> out = new ArrayList<>(n);
+            if (n == 0) {
+                return out;
+            }
+            // precedence = position in this order
+            Range[] byStart = input.toArray(new Range[0]);
+            Arrays.sort(byStart, (a, b) -> {
                 int c = compare(a.startHi, a.startLo, b.startHi, b.startLo);
                 if (c != 0) {
                     return c;
                 }
-                c = compare(b.endHi, b.endLo, a.endHi, a.endLo); // longer first: the shorter then wins
+                c = compare(b.endHi, b.endLo, a.endHi, a.endLo);
                 return c != 0 ? c : Integer.compare(a.order, b.order);
             });
-            // remainders of ranges interrupted by a later-starting one, resumed once that one ends
-            PriorityQueue<Range> pending = new PriorityQueue<>((a, b) -> compare(a.startHi, a.startLo, b.startHi, b.startLo));
-            ArrayList<Range> out = new ArrayList<>(sorted.length);
-            int i = 0;
-            while (i < sorted.length || !pending.isEmpty()) {
-                Range r;
-                boolean resumed;
-                if (!pending.isEmpty() && (i == sorted.length
-                        || compare(pending.peek().startHi, pending.peek().startLo, sorted[i].startHi, sorted[i].startLo) <= 0)) {
-                    r = pending.poll();
-                    resumed = true;
-                } else {
-                    r = sorted[i++];
-                    resumed = false;
+            Integer[] byEnd = new Integer[n];
+            for (int k = 0; k < n; k++) {
+                byEnd[k] = k;
+            }
+            Arrays.sort(byEnd, (a, b) -> compare(byStart[a].endHi, byStart[a].endLo, byStart[b].endHi, byStart[b].endLo));
+            boolean[] ended = new boolean[n];
+            PriorityQueue<Integer> active = new PriorityQueue<>(Collections.reverseOrder());
+            int si = 0, ei = 0;
+            long posHi = byStart[0].startHi, posLo = byStart[0].startLo;
+            while (true) {
+                while (si < n && compare(byStart[si].startHi, byStart[si].startLo, posHi, posLo) <= 0) {
+                    active.add(si++);
                 }
-                if (resumed) {
-                    // a resumed remainder yields to whatever was placed since it was interrupted
-                    if (!out.isEmpty()) {
-                        Range last = out.get(out.size() - 1);
-                        if (compare(last.endHi, last.endLo, r.startHi, r.startLo) >= 0) {
-                            if (compare(last.endHi, last.endLo, r.endHi, r.endLo) >= 0) {
-                                continue;
-                            }
-                            long[] next = increment(last.endHi, last.endLo);
-                            r.startHi = next[0];
-                            r.startLo = next[1];
-                        }
+                while (ei < n && compare(byStart[byEnd[ei]].endHi, byStart[byEnd[ei]].endLo, posHi, posLo) < 0) {
+                    ended[byEnd[ei++]] = true;
+                }
+                while (!active.isEmpty() && ended[active.peek()]) {
+                    active.poll();
+                }
+                if (active.isEmpty()) {
+                    if (si == n) {
+                        break;
                     }
-                    append(out, r);
+                    posHi = byStart[si].startHi;
+                    posLo = byStart[si].startLo;
                     continue;
                 }
-                while (!out.isEmpty()) {
-                    Range last = out.get(out.size() - 1);
-                    if (compare(last.endHi, last.endLo, r.startHi, r.startLo) < 0) {
-                        break;
-                    }
-                    out.remove(out.size() - 1);
-                    if (compare(last.endHi, last.endLo, r.endHi, r.endLo) > 0) {
-                        long[] after = increment(r.endHi, r.endLo);
-                        pending.add(new Range(after[0], after[1], last.endHi, last.endLo, last.as, last.name, last.order));
-                    }
-                    if (compare(last.startHi, last.startLo, r.startHi, r.startLo) < 0) {
-                        long[] before = decrement(r.startHi, r.startLo);
-                        out.add(new Range(last.startHi, last.startLo, before[0], before[1], last.as, last.name, last.order));
-                        break;
-                    }
+                // the piece runs to the first end still ahead, or to just before the next start
+                Range e = byStart[byEnd[ei]];
+                long endHi = e.endHi, endLo = e.endLo;
+                if (si < n && compare(byStart[si].startHi, byStart[si].startLo, endHi, endLo) <= 0) {
+                    long[] before = decrement(byStart[si].startHi, byStart[si].startLo);
+                    endHi = before[0];
+                    endLo = before[1];
                 }
-                append(out, r);
+                Range winner = byStart[active.peek()];
+                emit(out, posHi, posLo, endHi, endLo, winner);
+                if (endHi == -1L && endLo == -1L) {
+                    break;
+                }
+                long[] next = increment(endHi, endLo);
+                posHi = next[0];
+                posLo = next[1];
             }
             return out;
+        }
+
+        // the IPv4-mapped block ::ffff:0:0/96: pieces never straddle its edges
+        private static final long MAPPED_FIRST = IpAddresses.V4_MAPPED;
+        private static final long MAPPED_LAST = IpAddresses.V4_MAPPED | 0xFFFF_FFFFL;
+
+        private static void emit(ArrayList<Range> out, long sHi, long sLo, long eHi, long eLo, Range owner) {
+            if (sHi == 0 && eHi == 0) {
+                if (Long.compareUnsigned(sLo, MAPPED_FIRST) < 0 && Long.compareUnsigned(eLo, MAPPED_FIRST) >= 0) {
+                    append(out, new Range(sHi, sLo, 0, MAPPED_FIRST - 1, owner.as, owner.name, owner.order));
+                    emit(out, 0, MAPPED_FIRST, eHi, eLo, owner);
+                    return;
+                }
+                if (Long.compareUnsigned(sLo, MAPPED_LAST) <= 0 && Long.compareUnsigned(eLo, MAPPED_LAST) > 0) {
+                    append(out, new Range(sHi, sLo, 0, MAPPED_LAST, owner.as, owner.name, owner.order));
+                    append(out, new Range(0, MAPPED_LAST + 1, eHi, eLo, owner.as, owner.name, owner.order));
+                    return;
+                }
+            } else if (sHi == 0 && Long.compareUnsigned(sLo, MAPPED_LAST) <= 0) {
+                emit(out, sHi, sLo, 0, -1L, owner);
+                append(out, new Range(1, 0, eHi, eLo, owner.as, owner.name, owner.order));
+                return;
+            }
+            append(out, new Range(sHi, sLo, eHi, eLo, owner.as, owner.name, owner.order));
         }
 
         private static void append(ArrayList<Range> out, Range r) {

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The enrichment engine: the loaded data sources, the address cache in front of them, and their
- * hot reload. Readers ({@link #enrich}, {@link #lookup}) run on any number of threads; changes
+ * hot reload. Public for the benchmarks; the package stays private to the bundle. Readers
+ * ({@link #enrich}, {@link #lookup}) run on any number of threads; changes
  * ({@link #configure}, {@link #poll}, {@link #close}) are serialised by the caller's single
  * reload thread and by this object's monitor.
  *
@@ -31,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * write lock that waits for batches being enriched with the old one, and only then closes the
  * sources that left: no lookup ever sees a closed or half-loaded source.
  */
-final class Enrichment implements Closeable {
+public final class Enrichment implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(Enrichment.class);
 
     /** One immutable state: what lookups use. */
@@ -111,7 +112,7 @@ final class Enrichment implements Closeable {
     private List<String> previousNotes;
 
     /** @param metrics the registry to count in, or null to count locally */
-    Enrichment(Metrics metrics) {
+    public Enrichment(Metrics metrics) {
         this.metrics = metrics;
         String lookups = "flowlens_enrich_geoip_lookups_total";
         String lookupsHelp = "Addresses the GeoIP/ASN enricher resolved, by how: cache hit, cache miss (database lookup) or special range label";
@@ -139,20 +140,20 @@ final class Enrichment implements Closeable {
         return metrics != null ? metrics.counter(name, help, labels) : new LocalCounter();
     }
 
-    double hitRatio() {
+    public double hitRatio() {
         long h = hits.get(), m = misses.get();
         return h + m == 0 ? 0 : (double) h / (h + m);
     }
 
-    long hits() {
+    public long hits() {
         return hits.get();
     }
 
-    long misses() {
+    public long misses() {
         return misses.get();
     }
 
-    long specials() {
+    public long specials() {
         return special.get();
     }
 
@@ -164,8 +165,17 @@ final class Enrichment implements Closeable {
         return refused.get();
     }
 
+    int cacheCapacity() {
+        return snapshot.cache().capacity();
+    }
+
     int cachedEntries() {
         return snapshot.cache().size();
+    }
+
+    /** For tests: the City/Country database in use, or null. */
+    synchronized MaxMindDatabase geoDatabase() {
+        return geo == null ? null : geo.value;
     }
 
     List<String> attributions() {
@@ -175,7 +185,7 @@ final class Enrichment implements Closeable {
     // ---- readers ----------------------------------------------------------------------------
 
     /** Enriches every record of the batch. Never throws for bad data; failed lookups are counted. */
-    void enrich(FlowBatch batch) {
+    public void enrich(FlowBatch batch) {
         ReentrantReadWriteLock.ReadLock lock = swap.readLock();
         lock.lock();
         try {
@@ -277,7 +287,7 @@ final class Enrichment implements Closeable {
     }
 
     /** What is known about one address, through the cache. */
-    AddressInfo lookup(long hi, long lo) {
+    public AddressInfo lookup(long hi, long lo) {
         ReentrantReadWriteLock.ReadLock lock = swap.readLock();
         lock.lock();
         try {
@@ -348,7 +358,7 @@ final class Enrichment implements Closeable {
      * are kept. A source that cannot be loaded is reported and, when the same kind of source was
      * loaded before, the previous one keeps serving until its new file loads.
      */
-    synchronized void configure(Settings next) {
+    public synchronized void configure(Settings next) {
         if (closed) {
             return;
         }
@@ -409,7 +419,7 @@ final class Enrichment implements Closeable {
      * further check (so a file still being written is not read half-way); a file that fails to
      * load is refused once, with the reason, and the previous data stays in use.
      */
-    synchronized void poll() {
+    public synchronized void poll() {
         if (closed || settings == null) {
             return;
         }

@@ -71,7 +71,7 @@ public class GeoIpEnricher implements FlowEnricher, AddressLookup {
                 + "for, shown by the console.")
         String asnCsvAttribution() default CSV_ATTRIBUTION;
 
-        @AttributeDefinition(name = "Cache size", description = "Addresses whose answers are cached (0-10000000; 0 disables the cache).")
+        @AttributeDefinition(name = "Cache size", description = "Addresses whose answers are cached, in sets of four (0-10000000; 0 disables the cache).")
         int cacheSize() default 100_000;
 
         @AttributeDefinition(name = "Reload check (s)", description = "How often the data files are checked for changes (0-86400; 0 "
@@ -170,9 +170,9 @@ public class GeoIpEnricher implements FlowEnricher, AddressLookup {
         return engine.attributions();
     }
 
-    /** For tests: the engine, to drive reloads without waiting for the timer. */
-    Enrichment engine() {
-        return engine;
+    /** For tests: runs a task after everything queued on the reload thread so far. */
+    void runOnReloadThread(Runnable task) {
+        executor.execute(task);
     }
 
     /** Settings from a configuration, or null (logged) when it is invalid. */

@@ -12,6 +12,7 @@ import java.util.Optional;
 
 import org.flowlens.api.flow.IpAddresses;
 
+import com.maxmind.db.CHMCache;
 import com.maxmind.db.Metadata;
 import com.maxmind.db.Reader;
 import com.maxmind.geoip2.DatabaseReader;
@@ -37,6 +38,9 @@ final class MaxMindDatabase implements Closeable {
         long asn;
         String asName;
     }
+
+    /** Decoded data records kept by the reader (bounded: once full it stops adding). */
+    private static final int DECODED_CACHE = 8192;
 
     private final Path path;
     private final DatabaseReader reader;
@@ -66,6 +70,8 @@ final class MaxMindDatabase implements Closeable {
         DatabaseReader reader;
         try {
             reader = new DatabaseReader.Builder(file).fileMode(memoryMapped ? Reader.FileMode.MEMORY_MAPPED : Reader.FileMode.MEMORY)
+                    // decoded records by their place in the data section: many networks share one city record
+                    .withCache(new CHMCache(DECODED_CACHE))
                     .locales(language.equals("en") ? List.of("en") : List.of(language, "en")).build();
         } catch (IOException | RuntimeException e) {
             throw new IOException(path + " is not a readable MaxMind database: " + e.getMessage(), e);

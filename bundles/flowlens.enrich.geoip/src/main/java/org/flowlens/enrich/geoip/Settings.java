@@ -18,10 +18,10 @@ import java.util.List;
  * @param language language of country and city names
  * @param memoryMapped map database files instead of reading them into the heap
  */
-record Settings(boolean labelSpecialRanges, boolean geoEnabled, Path geoDatabase, boolean asnEnabled, Path asnDatabase,
+public record Settings(boolean labelSpecialRanges, boolean geoEnabled, Path geoDatabase, boolean asnEnabled, Path asnDatabase,
         List<Path> asnCsv, String asnCsvAttribution, int cacheSize, String language, boolean memoryMapped) {
 
-    Settings {
+    public Settings {
         asnCsv = List.copyOf(asnCsv);
     }
 }

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.flowlens.api.capture.CaptureSource;
 import org.flowlens.api.flow.FlowBatch;
+import org.flowlens.api.metrics.Metrics;
 import org.flowlens.api.pipeline.FlowPipeline;
 import org.flowlens.capture.pcap.LiveCapture;
 import org.flowlens.capture.pcap.LiveCaptureOptions;
@@ -16,6 +17,8 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -127,6 +130,11 @@ public class LiveCaptureComponent implements CaptureSource {
     @Reference
     FlowPipeline pipeline;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
+    Metrics metrics;
+
+    private String metricsLabel;
+
     private LiveCaptureOptions options;
     private MeterSettings settings;
     private DomainTable domains;
@@ -140,6 +148,46 @@ public class LiveCaptureComponent implements CaptureSource {
     @Activate
     void activate(Config config) {
         apply(config, true);
+        registerMetrics();
+    }
+
+    private static final String[][] GAUGES = {
+        {"flowlens_capture_packets_received_total", "Packets received from libpcap"},
+        {"flowlens_capture_packets_dropped_kernel_total", "Packets the kernel dropped (capture buffer full)"},
+        {"flowlens_capture_packets_undecodable_total", "Captured packets that were not IP or could not be parsed"},
+        {"flowlens_capture_records_dropped_total", "Flow records the pipeline refused (queue full)"},
+        {"flowlens_capture_sessions", "Sessions being metered"},
+        {"flowlens_capture_evictions_total", "Sessions ended early because the session table was full"},
+    };
+
+    private void registerMetrics() {
+        Metrics m = metrics;
+        if (m == null) {
+            return;
+        }
+        metricsLabel = name();
+        m.gauge(GAUGES[0][0], GAUGES[0][1], () -> {
+            LiveCapture c = capture;
+            return c == null ? 0 : c.received();
+        }, "source", metricsLabel);
+        m.gauge(GAUGES[1][0], GAUGES[1][1], () -> {
+            LiveCapture c = capture;
+            return c == null ? 0 : c.kernelDropped();
+        }, "source", metricsLabel);
+        m.gauge(GAUGES[2][0], GAUGES[2][1], () -> {
+            LiveCapture c = capture;
+            return c == null ? 0 : c.meter().notIp() + c.meter().truncatedPackets() + c.meter().malformedPackets()
+                    + c.meter().unknownLinkType();
+        }, "source", metricsLabel);
+        m.gauge(GAUGES[3][0], GAUGES[3][1], () -> droppedRecords, "source", metricsLabel);
+        m.gauge(GAUGES[4][0], GAUGES[4][1], () -> {
+            LiveCapture c = capture;
+            return c == null ? 0 : c.meter().sessions();
+        }, "source", metricsLabel);
+        m.gauge(GAUGES[5][0], GAUGES[5][1], () -> {
+            LiveCapture c = capture;
+            return c == null ? 0 : c.meter().evictions();
+        }, "source", metricsLabel);
     }
 
     @Modified
@@ -189,6 +237,12 @@ public class LiveCaptureComponent implements CaptureSource {
     @Deactivate
     void deactivate() {
         stop();
+        Metrics m = metrics;
+        if (m != null && metricsLabel != null) {
+            for (String[] g : GAUGES) {
+                m.remove(g[0], "source", metricsLabel);
+            }
+        }
     }
 
     @Override

@@ -21,11 +21,13 @@ import org.flowlens.decoder.packet.PacketParser;
  * recently active one (an eviction). Time is the packet clock: the largest packet timestamp seen,
  * or what {@link #advance(long)} is given, so files are metered as they were captured.
  *
- * <p>Memory: the sessions live in parallel primitive arrays (an entry pool with a free list, an
- * open-addressing index with linear probing and backward-shift deletion, and one doubly linked
- * recency list per timeout class), about 134 bytes per session at one million sessions; see
- * {@link #footprintBytes()}. Nothing is allocated per packet; records are allocated when sessions
- * end.
+ * <p>Memory: each session is one 128-byte slot of a single {@code long[]} (key, times, counters,
+ * links), found through an open-addressing index with linear probing and backward-shift deletion;
+ * free slots are chained. About 136 bytes per session at one million sessions, see {@link
+ * #footprintBytes()}. A packet touches the index and its own slot; a session moves to the tail of
+ * its timeout class's recency list only when its last move is older than the sweep interval, so
+ * busy sessions cost no list maintenance and idle timeouts are exact to within one sweep interval.
+ * Nothing is allocated per packet; records are allocated when sessions end.
  *
  * <p>Not thread-safe: one thread offers packets and calls {@link #advance(long)}, {@link #flush()}
  * and {@link #expireAll()}. Other threads may call {@link #reconfigure(MeterSettings)}, which takes
@@ -58,12 +60,13 @@ public final class FlowMeter {
     private static final int ACK = 0x10;
 
     /**
-     * Array lengths are a power of two minus 4, so that each array (with its 16-byte header) fills
-     * whole heap regions: G1 stores large arrays in regions of a power-of-two size, and an array a
-     * few bytes over one would waste up to half of its memory.
+     * Array lengths are a power of two less a little, so that each array (with its 16-byte header)
+     * fits whole heap regions: G1 keeps large arrays in regions of a power-of-two size, and an array
+     * a few bytes over one would waste up to half of its memory. The slot array has one slot less
+     * than a power of two, the index four ints less.
      */
     private static final int SLACK = 4;
-    private static final int INITIAL_ENTRIES = 1024 - SLACK;
+    private static final int INITIAL_ENTRIES = 1024 - 1;
     private static final int SERVER_NAME_PACKETS = 8;
 
     private PacketParser parser;
@@ -85,30 +88,31 @@ public final class FlowMeter {
     private int batchSize;
     private PacketFilter filter;
 
-    // the session table
-    private int entries; // capacity of the entry arrays
+    // the session table: slot e occupies data[e * STRIDE .. e * STRIDE + STRIDE)
+    private static final int STRIDE = 16;
+    private static final int HASH_META = 0; // hash (low 32) | meta (high 32): protocol, tos << 8, state << 16, class << 24
+    private static final int PORTS_FLAGS = 1; // ports (low 32: src << 16 | dst) | flags (high 32: fwd, rev << 8, vlan << 16)
+    private static final int SRC_HI = 2;
+    private static final int SRC_LO = 3;
+    private static final int DST_HI = 4;
+    private static final int DST_LO = 5;
+    private static final int LAST = 6;
+    private static final int START = 7;
+    private static final int FWD_BYTES = 8;
+    private static final int REV_BYTES = 9;
+    private static final int FWD_PACKETS = 10;
+    private static final int REV_PACKETS = 11;
+    private static final int LINKS = 12; // prev (low 32) | next (high 32), -1 for none
+    private static final int QUEUED = 13; // when the session was last moved to its list's tail
+    private static final int SRC_MAC = 14;
+    private static final int DST_MAC = 15;
+
+    private int entries; // slots
     private int size;
     private int freeHead = -1;
-    private int used; // entries ever handed out (below this, entries are live or on the free list)
-    private long[] srcHi;
-    private long[] srcLo;
-    private long[] dstHi;
-    private long[] dstLo;
-    private long[] start;
-    private long[] last;
-    private long[] fwdBytes;
-    private long[] revBytes;
-    private long[] fwdPackets;
-    private long[] revPackets;
-    private long[] srcMac;
-    private long[] dstMac;
-    private int[] ports; // srcPort << 16 | dstPort, initiator's view
-    private int[] meta; // protocol | tos << 8 | state << 16 | class << 24
-    private int[] flags; // forward flags | reverse flags << 8 | vlan << 16
-    private int[] prev;
-    private int[] next;
-    private int[] hash;
-    private int[] index; // entry + 1, 0 when empty
+    private int used; // slots ever handed out (below this, slots are live or on the free list)
+    private long[] data;
+    private int[] index; // slot + 1, 0 when empty
     private final int[] head = new int[CLASSES];
     private final int[] tail = new int[CLASSES];
     private boolean reverse;
@@ -285,19 +289,21 @@ public final class FlowMeter {
         long bLo = p.dstLo();
         int h = hash(aHi, aLo, sp, bHi, bLo, dp, proto);
         int tcpFlags = p.tcpFlags();
+        final long[] d = data;
         int e = find(aHi, aLo, sp, bHi, bLo, dp, proto, h);
         if (e >= 0) {
-            int cls = meta[e] >>> 24;
-            if (ts - last[e] > idle[cls]) {
+            int b = e * STRIDE;
+            int cls = (int) (d[b + HASH_META] >>> 56);
+            if (ts - d[b + LAST] > idle[cls]) {
                 expire(e);
                 endedIdle++;
                 e = -1;
-            } else if (ts - start[e] >= active) {
+            } else if (ts - d[b + START] >= active) {
                 expire(e);
                 endedActive++;
                 e = -1;
             } else if (restartOnSyn && proto == 6 && (tcpFlags & (SYN | ACK)) == SYN
-                    && (meta[e] & ((S_FIN_FWD | S_FIN_REV | S_RST) << 16)) != 0) {
+                    && (meta(e) & ((S_FIN_FWD | S_FIN_REV | S_RST) << 16)) != 0) {
                 expire(e);
                 endedRestart++;
                 e = -1;
@@ -308,28 +314,32 @@ public final class FlowMeter {
                 evictOldest();
             }
             e = insert(aHi, aLo, sp, bHi, bLo, dp, proto, h, ts);
-            meta[e] |= p.tos() << 8;
-            flags[e] = (p.vlan() & 0xFFF) << 16;
-            srcMac[e] = p.srcMac();
-            dstMac[e] = p.dstMac();
+            int b = e * STRIDE;
+            long[] dd = data;
+            dd[b + HASH_META] |= (long) (p.tos() << 8) << 32;
+            dd[b + PORTS_FLAGS] = (dd[b + PORTS_FLAGS] & 0xFFFFFFFFL) | (long) ((p.vlan() & 0xFFF) << 16) << 32;
+            dd[b + SRC_MAC] = p.srcMac();
+            dd[b + DST_MAC] = p.dstMac();
             reverse = false;
         }
+        final long[] dd = data;
+        int b = e * STRIDE;
         long bytes = p.ipLength();
         metered++;
         meteredBytes += bytes;
-        int m = meta[e];
+        int m = meta(e);
         int state = (m >>> 16) & 0xFF;
         if (reverse) {
-            revPackets[e]++;
-            revBytes[e] += bytes;
-            flags[e] |= (tcpFlags & 0xFF) << 8;
+            dd[b + REV_PACKETS]++;
+            dd[b + REV_BYTES] += bytes;
+            dd[b + PORTS_FLAGS] |= (long) ((tcpFlags & 0xFF) << 8) << 32;
         } else {
-            fwdPackets[e]++;
-            fwdBytes[e] += bytes;
-            flags[e] |= tcpFlags & 0xFF;
+            dd[b + FWD_PACKETS]++;
+            dd[b + FWD_BYTES] += bytes;
+            dd[b + PORTS_FLAGS] |= (long) (tcpFlags & 0xFF) << 32;
         }
-        if (ts > last[e]) {
-            last[e] = ts;
+        if (ts > dd[b + LAST]) {
+            dd[b + LAST] = ts;
         }
         int cls = m >>> 24;
         int newCls = cls;
@@ -352,37 +362,52 @@ public final class FlowMeter {
             if (sniffNames && !reverse && (state & S_NAMED) == 0 && p.payloadLength() > 0) {
                 sniffer.serverName(buf, p.payloadOffset(), p.payloadLength(), p.dstHi(), p.dstLo(), ts, serverNameTtl);
                 state |= S_NAMED;
-            } else if (fwdPackets[e] > SERVER_NAME_PACKETS) {
+            } else if (dd[b + FWD_PACKETS] > SERVER_NAME_PACKETS) {
                 state |= S_NAMED;
             }
             newCls = (state & S_RST) != 0 ? C_TCP_RST
                     : (state & (S_FIN_FWD | S_FIN_REV)) == (S_FIN_FWD | S_FIN_REV) ? C_TCP_FIN : C_TCP;
         }
-        meta[e] = (m & 0xFFFF) | state << 16 | newCls << 24;
-        if (newCls != cls || tail[cls] != e) {
+        setMeta(e, (m & 0xFFFF) | state << 16 | newCls << 24);
+        if (newCls != cls) {
             unlink(e, cls);
-            linkTail(e, newCls);
+            linkTail(e, newCls, ts);
+        } else if (ts - dd[b + QUEUED] >= sweepInterval && tail[cls] != e) {
+            // busy sessions move at most once per sweep interval
+            unlink(e, cls);
+            linkTail(e, cls, ts);
         }
     }
 
     // ------------------------------------------------------------------ expiry
 
     private void sweep(long now) {
+        final long[] d = data;
         for (int c = 0; c < CLASSES; c++) {
+            long limit = idle[c];
             int e;
-            while ((e = head[c]) >= 0 && now - last[e] > idle[c]) {
-                expire(e);
-                endedIdle++;
+            while ((e = head[c]) >= 0 && now - d[e * STRIDE + QUEUED] > limit) {
+                long last = d[e * STRIDE + LAST];
+                if (now - last > limit) {
+                    expire(e);
+                    endedIdle++;
+                } else {
+                    // active since it was queued: to the tail, as if moved at its last packet
+                    unlink(e, c);
+                    linkTail(e, c, last);
+                }
             }
         }
     }
 
     private void evictOldest() {
         int oldest = -1;
+        long oldestLast = Long.MAX_VALUE;
         for (int c = 0; c < CLASSES; c++) {
             int e = head[c];
-            if (e >= 0 && (oldest < 0 || last[e] < last[oldest])) {
+            if (e >= 0 && data[e * STRIDE + LAST] < oldestLast) {
                 oldest = e;
+                oldestLast = data[e * STRIDE + LAST];
             }
         }
         if (oldest >= 0) {
@@ -416,60 +441,64 @@ public final class FlowMeter {
 
     private void expire(int e) {
         emit(e);
-        int cls = meta[e] >>> 24;
+        int cls = meta(e) >>> 24;
         unlink(e, cls);
         removeFromIndex(e);
-        next[e] = freeHead;
+        setNext(e, freeHead);
         freeHead = e;
-        meta[e] = 0;
+        setMeta(e, 0);
         size--;
     }
 
     private void emit(int e) {
-        int m = meta[e];
+        final long[] d = data;
+        int b = e * STRIDE;
+        int m = meta(e);
         int proto = m & 0xFF;
         int state = (m >>> 16) & 0xFF;
-        if (proto == 6 && (state & S_SYN) != 0 && revPackets[e] == 0) {
+        if (proto == 6 && (state & S_SYN) != 0 && d[b + REV_PACKETS] == 0) {
             unansweredSyn++;
         }
-        long at = last[e];
-        String srcName = domains.lookup(srcHi[e], srcLo[e], at);
-        String dstName = domains.lookup(dstHi[e], dstLo[e], at);
+        long at = d[b + LAST];
+        String srcName = domains.lookup(d[b + SRC_HI], d[b + SRC_LO], at);
+        String dstName = domains.lookup(d[b + DST_HI], d[b + DST_LO], at);
         if (!filter.acceptDomains(srcName, dstName)) {
             domainFiltered++;
             return;
         }
-        if (fwdPackets[e] > 0) {
-            fill(batch.next(), e, false, srcName, dstName);
+        if (d[b + FWD_PACKETS] > 0) {
+            fill(batch.next(), b, false, srcName, dstName);
         }
-        if (revPackets[e] > 0) {
-            fill(batch.next(), e, true, srcName, dstName);
+        if (d[b + REV_PACKETS] > 0) {
+            fill(batch.next(), b, true, srcName, dstName);
         }
         if (batch.size() >= batchSize) {
             flush();
         }
     }
 
-    private void fill(FlowRecord r, int e, boolean rev, String srcName, String dstName) {
-        int m = meta[e];
-        int f = flags[e];
-        int sp = ports[e] >>> 16;
-        int dp = ports[e] & 0xFFFF;
+    private void fill(FlowRecord r, int b, boolean rev, String srcName, String dstName) {
+        final long[] d = data;
+        int m = (int) (d[b + HASH_META] >>> 32);
+        int f = (int) (d[b + PORTS_FLAGS] >>> 32);
+        int ports = (int) d[b + PORTS_FLAGS];
+        int sp = ports >>> 16;
+        int dp = ports & 0xFFFF;
         r.format(FORMAT)
                 .receivedMillis(Math.floorDiv(clock, 1_000_000L))
-                .startMillis(Math.floorDiv(start[e], 1_000_000L))
-                .endMillis(Math.floorDiv(last[e], 1_000_000L))
+                .startMillis(Math.floorDiv(d[b + START], 1_000_000L))
+                .endMillis(Math.floorDiv(d[b + LAST], 1_000_000L))
                 .protocol(m & 0xFF)
                 .tos((m >>> 8) & 0xFF)
                 .vlan(f >>> 16);
         if (!rev) {
-            r.src(srcHi[e], srcLo[e]).dst(dstHi[e], dstLo[e]).srcPort(sp).dstPort(dp).tcpFlags(f & 0xFF)
-                    .bytes(fwdBytes[e]).packets(fwdPackets[e]).srcMac(srcMac[e]).dstMac(dstMac[e])
-                    .srcDomain(srcName).dstDomain(dstName);
+            r.src(d[b + SRC_HI], d[b + SRC_LO]).dst(d[b + DST_HI], d[b + DST_LO]).srcPort(sp).dstPort(dp)
+                    .tcpFlags(f & 0xFF).bytes(d[b + FWD_BYTES]).packets(d[b + FWD_PACKETS])
+                    .srcMac(d[b + SRC_MAC]).dstMac(d[b + DST_MAC]).srcDomain(srcName).dstDomain(dstName);
         } else {
-            r.src(dstHi[e], dstLo[e]).dst(srcHi[e], srcLo[e]).srcPort(dp).dstPort(sp).tcpFlags((f >>> 8) & 0xFF)
-                    .bytes(revBytes[e]).packets(revPackets[e]).srcMac(dstMac[e]).dstMac(srcMac[e])
-                    .srcDomain(dstName).dstDomain(srcName);
+            r.src(d[b + DST_HI], d[b + DST_LO]).dst(d[b + SRC_HI], d[b + SRC_LO]).srcPort(dp).dstPort(sp)
+                    .tcpFlags((f >>> 8) & 0xFF).bytes(d[b + REV_BYTES]).packets(d[b + REV_PACKETS])
+                    .srcMac(d[b + DST_MAC]).dstMac(d[b + SRC_MAC]).srcDomain(dstName).dstDomain(srcName);
         }
         records++;
     }
@@ -492,29 +521,66 @@ public final class FlowMeter {
         return x ^ (x >>> 29);
     }
 
+    private int meta(int e) {
+        return (int) (data[e * STRIDE + HASH_META] >>> 32);
+    }
+
+    private void setMeta(int e, int m) {
+        int b = e * STRIDE + HASH_META;
+        data[b] = (data[b] & 0xFFFFFFFFL) | (long) m << 32;
+    }
+
+    private int hashOf(int e) {
+        return (int) data[e * STRIDE + HASH_META];
+    }
+
+    private int prev(int e) {
+        return (int) data[e * STRIDE + LINKS];
+    }
+
+    private int next(int e) {
+        return (int) (data[e * STRIDE + LINKS] >> 32);
+    }
+
+    private void setPrev(int e, int p) {
+        int b = e * STRIDE + LINKS;
+        data[b] = (data[b] & 0xFFFFFFFF00000000L) | (p & 0xFFFFFFFFL);
+    }
+
+    private void setNext(int e, int n) {
+        int b = e * STRIDE + LINKS;
+        data[b] = (data[b] & 0xFFFFFFFFL) | (long) n << 32;
+    }
+
     private int home(int h) {
         return (int) (((h & 0xFFFFFFFFL) * index.length) >>> 32);
     }
 
     private int find(long aHi, long aLo, int ap, long bHi, long bLo, int bp, int proto, int h) {
-        int length = index.length;
+        final long[] d = data;
+        final int[] idx = index;
+        int length = idx.length;
         int slot = home(h);
+        long key = (long) proto << 32 | (h & 0xFFFFFFFFL);
         int pp = ap << 16 | bp;
         int rp = bp << 16 | ap;
         while (true) {
-            int v = index[slot];
+            int v = idx[slot];
             if (v == 0) {
                 return -1;
             }
-            int e = v - 1;
-            if (hash[e] == h && (meta[e] & 0xFF) == proto) {
-                if (ports[e] == pp && srcLo[e] == aLo && dstLo[e] == bLo && srcHi[e] == aHi && dstHi[e] == bHi) {
+            int b = (v - 1) * STRIDE;
+            if ((d[b + HASH_META] & 0xFF_FFFFFFFFL) == key) {
+                int ports = (int) d[b + PORTS_FLAGS];
+                if (ports == pp && d[b + SRC_LO] == aLo && d[b + DST_LO] == bLo && d[b + SRC_HI] == aHi
+                        && d[b + DST_HI] == bHi) {
                     reverse = false;
-                    return e;
+                    return v - 1;
                 }
-                if (ports[e] == rp && srcLo[e] == bLo && dstLo[e] == aLo && srcHi[e] == bHi && dstHi[e] == aHi) {
+                if (ports == rp && d[b + SRC_LO] == bLo && d[b + DST_LO] == aLo && d[b + SRC_HI] == bHi
+                        && d[b + DST_HI] == aHi) {
                     reverse = true;
-                    return e;
+                    return v - 1;
                 }
             }
             if (++slot == length) {
@@ -527,37 +593,40 @@ public final class FlowMeter {
         int e;
         if (freeHead >= 0) {
             e = freeHead;
-            freeHead = next[e];
+            freeHead = next(e);
         } else {
             if (used == entries) {
-                allocate(Math.max(entries, Math.min(2 * (entries + SLACK) - SLACK, roundUp(maxSessions + SLACK) - SLACK)));
+                allocate(Math.max(entries, Math.min(2 * (entries + 1) - 1, roundUp(maxSessions + 1) - 1)));
             }
             e = used++;
         }
-        srcHi[e] = aHi;
-        srcLo[e] = aLo;
-        dstHi[e] = bHi;
-        dstLo[e] = bLo;
-        ports[e] = ap << 16 | bp;
+        final long[] d = data;
+        int b = e * STRIDE;
         int cls = proto == 6 ? C_TCP : proto == 17 ? C_UDP : proto == 1 || proto == 58 ? C_ICMP : C_OTHER;
-        meta[e] = proto | cls << 24;
-        flags[e] = 0;
-        hash[e] = h;
-        start[e] = ts;
-        last[e] = ts;
-        fwdBytes[e] = 0;
-        revBytes[e] = 0;
-        fwdPackets[e] = 0;
-        revPackets[e] = 0;
-        int length = index.length;
+        d[b + HASH_META] = (h & 0xFFFFFFFFL) | (long) (proto | cls << 24) << 32;
+        d[b + PORTS_FLAGS] = (ap << 16 | bp) & 0xFFFFFFFFL;
+        d[b + SRC_HI] = aHi;
+        d[b + SRC_LO] = aLo;
+        d[b + DST_HI] = bHi;
+        d[b + DST_LO] = bLo;
+        d[b + LAST] = ts;
+        d[b + START] = ts;
+        d[b + FWD_BYTES] = 0;
+        d[b + REV_BYTES] = 0;
+        d[b + FWD_PACKETS] = 0;
+        d[b + REV_PACKETS] = 0;
+        d[b + SRC_MAC] = 0;
+        d[b + DST_MAC] = 0;
+        final int[] idx = index;
+        int length = idx.length;
         int slot = home(h);
-        while (index[slot] != 0) {
+        while (idx[slot] != 0) {
             if (++slot == length) {
                 slot = 0;
             }
         }
-        index[slot] = e + 1;
-        linkTail(e, cls);
+        idx[slot] = e + 1;
+        linkTail(e, cls, ts);
         size++;
         sessionsCreated++;
         return e;
@@ -568,40 +637,41 @@ public final class FlowMeter {
     }
 
     private void removeFromIndex(int e) {
-        int length = index.length;
-        int slot = home(hash[e]);
-        while (index[slot] != e + 1) {
+        final int[] idx = index;
+        int length = idx.length;
+        int slot = home(hashOf(e));
+        while (idx[slot] != e + 1) {
             if (++slot == length) {
                 slot = 0;
             }
         }
-        index[slot] = 0;
+        idx[slot] = 0;
         int j = slot;
         while (true) {
             if (++j == length) {
                 j = 0;
             }
-            int v = index[j];
+            int v = idx[j];
             if (v == 0) {
                 return;
             }
-            int k = home(hash[v - 1]);
+            int k = home(hashOf(v - 1));
             // move v back into the hole unless its home slot lies cyclically in (slot, j]
             boolean stays = slot <= j ? slot < k && k <= j : slot < k || k <= j;
             if (!stays) {
-                index[slot] = v;
-                index[j] = 0;
+                idx[slot] = v;
+                idx[j] = 0;
                 slot = j;
             }
         }
     }
 
-    private void linkTail(int e, int cls) {
+    private void linkTail(int e, int cls, long queuedAt) {
         int t = tail[cls];
-        prev[e] = t;
-        next[e] = -1;
+        data[e * STRIDE + LINKS] = (t & 0xFFFFFFFFL) | (-1L << 32);
+        data[e * STRIDE + QUEUED] = queuedAt;
         if (t >= 0) {
-            next[t] = e;
+            setNext(t, e);
         } else {
             head[cls] = e;
         }
@@ -609,47 +679,34 @@ public final class FlowMeter {
     }
 
     private void unlink(int e, int cls) {
-        int p = prev[e];
-        int n = next[e];
+        int p = prev(e);
+        int n = next(e);
         if (p >= 0) {
-            next[p] = n;
+            setNext(p, n);
         } else {
             head[cls] = n;
         }
         if (n >= 0) {
-            prev[n] = p;
+            setPrev(n, p);
         } else {
             tail[cls] = p;
         }
     }
 
     private void allocate(int capacity) {
-        srcHi = grow(srcHi, capacity);
-        srcLo = grow(srcLo, capacity);
-        dstHi = grow(dstHi, capacity);
-        dstLo = grow(dstLo, capacity);
-        start = grow(start, capacity);
-        last = grow(last, capacity);
-        fwdBytes = grow(fwdBytes, capacity);
-        revBytes = grow(revBytes, capacity);
-        fwdPackets = grow(fwdPackets, capacity);
-        revPackets = grow(revPackets, capacity);
-        srcMac = grow(srcMac, capacity);
-        dstMac = grow(dstMac, capacity);
-        ports = grow(ports, capacity);
-        meta = grow(meta, capacity);
-        flags = grow(flags, capacity);
-        prev = grow(prev, capacity);
-        next = grow(next, capacity);
-        hash = grow(hash, capacity);
+        long[] grown = new long[capacity * STRIDE];
+        if (data != null) {
+            System.arraycopy(data, 0, grown, 0, Math.min(data.length, grown.length));
+        }
+        data = grown;
         entries = capacity;
         int[] old = index;
-        index = new int[2 * roundUp(capacity + SLACK) - SLACK]; // at most half full
+        index = new int[2 * roundUp(capacity + 1) - SLACK]; // at most half full
         if (old != null) {
             int length = index.length;
             for (int v : old) {
                 if (v != 0) {
-                    int slot = home(hash[v - 1]);
+                    int slot = home(hashOf(v - 1));
                     while (index[slot] != 0) {
                         if (++slot == length) {
                             slot = 0;
@@ -661,22 +718,6 @@ public final class FlowMeter {
         }
     }
 
-    private static long[] grow(long[] a, int n) {
-        long[] b = new long[n];
-        if (a != null) {
-            System.arraycopy(a, 0, b, 0, Math.min(a.length, n));
-        }
-        return b;
-    }
-
-    private static int[] grow(int[] a, int n) {
-        int[] b = new int[n];
-        if (a != null) {
-            System.arraycopy(a, 0, b, 0, Math.min(a.length, n));
-        }
-        return b;
-    }
-
     // ------------------------------------------------------------------ state and counters
 
     /** Sessions being tracked. */
@@ -686,7 +727,7 @@ public final class FlowMeter {
 
     /** Bytes held by the session table's arrays. */
     public long footprintBytes() {
-        return (long) entries * (12 * 8 + 6 * 4) + (long) index.length * 4;
+        return (long) data.length * 8 + (long) index.length * 4;
     }
 
     /** The packet clock, epoch nanoseconds (Long.MIN_VALUE before the first packet). */

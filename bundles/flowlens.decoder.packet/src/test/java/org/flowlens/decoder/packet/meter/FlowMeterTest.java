@@ -194,12 +194,12 @@ class FlowMeterTest {
 
     @Test
     void aFullTableEvictsTheLeastRecentlyActiveSession() {
-        FlowMeter m = meter(new MeterSettings().maxSessions(16));
+        FlowMeter m = meter(new MeterSettings().maxSessions(16).udpIdleSeconds(3600));
         for (int i = 0; i < 20; i++) {
-            offer(m, udp(A, 1000 + i, B, 53, 0), i * 1000L);
+            offer(m, udp(A, 1000 + i, B, 53, 0), i * S);
         }
-        offer(m, udp(A, 1004, B, 53, 0), 100_000); // refresh session 4 before it would be evicted
-        offer(m, udp(A, 2000, B, 53, 0), 200_000);
+        offer(m, udp(A, 1004, B, 53, 0), 100 * S); // refresh session 4 before it would be evicted
+        offer(m, udp(A, 2000, B, 53, 0), 200 * S);
         assertEquals(16, m.sessions());
         assertEquals(5, m.evictions());
         m.flush();
@@ -208,6 +208,25 @@ class FlowMeterTest {
         assertEquals(List.of(1000, 1001, 1002, 1003, 1005), evictedPorts);
         m.expireAll();
         assertEquals(22, records.stream().mapToLong(FlowRecord::packets).sum());
+    }
+
+    @Test
+    void busySessionsStayAliveAndQuietOnesEndWithinOneSweepInterval() {
+        FlowMeter m = meter(new MeterSettings().udpIdleSeconds(10).sweepMillis(1000));
+        // session 1 sends every 100 ms for 60 s; session 2 sends once
+        offer(m, udp(A, 2, B, 53, 0), 0);
+        for (int i = 0; i <= 600; i++) {
+            offer(m, udp(A, 1, B, 53, 0), i * S / 10);
+            if (i == 95) {
+                assertEquals(2, m.sessions(), "session 2 still there before its 10 s timeout");
+            }
+            if (i == 115) {
+                assertEquals(1, m.sessions(), "session 2 ended within a sweep interval of its timeout");
+            }
+        }
+        assertEquals(1, m.sessions());
+        m.expireAll();
+        assertEquals(601, record(A, 1).packets());
     }
 
     @Test

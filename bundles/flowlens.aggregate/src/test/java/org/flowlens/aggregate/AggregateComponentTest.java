@@ -1,0 +1,66 @@
+package org.flowlens.aggregate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.flowlens.api.query.Metric;
+import org.junit.jupiter.api.Test;
+
+/** The DS component's configuration handling, driven as SCR would (activate, modified, deactivate). */
+class AggregateComponentTest {
+    /** A Config whose attributes are the annotation defaults except those given. */
+    static AggregateComponent.Config config(Map<String, Object> overrides) {
+        return (AggregateComponent.Config) Proxy.newProxyInstance(AggregateComponent.Config.class.getClassLoader(),
+                new Class<?>[] {AggregateComponent.Config.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("annotationType")) {
+                        return AggregateComponent.Config.class;
+                    }
+                    Object v = overrides.get(method.getName());
+                    return v != null ? v : method.getDefaultValue();
+                });
+    }
+
+    @Test
+    void invalidConfigurationKeepsTheLastGoodOne() {
+        AggregateComponent c = new AggregateComponent();
+        c.activate(config(Map.of()));
+        try {
+            assertEquals(Settings.defaults().capacities.keySet().stream().toList(), c.dimensions());
+            assertEquals(List.of(Duration.ofMinutes(1), Duration.ofMinutes(5), Duration.ofMinutes(15), Duration.ofHours(1)), c.windows());
+
+            c.modified(config(Map.of("dimensions", new String[] {"src_addr", "dst_port+protocol"}, "windows",
+                    new String[] {"30s", "10m"})));
+            assertEquals(List.of("src_addr", "dst_port+protocol"), c.dimensions());
+            assertEquals(List.of(Duration.ofSeconds(30), Duration.ofMinutes(10)), c.windows());
+
+            for (Map<String, Object> bad : List.of(Map.<String, Object>of("windows", new String[] {"soon"}),
+                    Map.<String, Object>of("dimensions", new String[] {"src_addr+colour"}),
+                    Map.<String, Object>of("memoryBudgetMb", 0), Map.<String, Object>of("refresh", "1h"))) {
+                c.modified(config(bad));
+                assertEquals(List.of("src_addr", "dst_port+protocol"), c.dimensions(), "after " + bad.keySet());
+                assertEquals(List.of(Duration.ofSeconds(30), Duration.ofMinutes(10)), c.windows());
+            }
+            c.accept(Streams.batch(Streams.records(10, 2, 2, 0, 1), 0, 10));
+            assertEquals(10, c.totals().flows());
+            assertTrue(c.top(Duration.ofSeconds(30), "src_addr", Metric.BYTES, 5).groups().size() <= 2);
+        } finally {
+            c.deactivate();
+        }
+    }
+
+    @Test
+    void anInvalidFirstConfigurationStartsWithTheDefaults() {
+        AggregateComponent c = new AggregateComponent();
+        c.activate(config(Map.of("bucket", "0s")));
+        try {
+            assertEquals(Settings.defaults().windows, c.windows());
+        } finally {
+            c.deactivate();
+        }
+    }
+}

@@ -1,0 +1,268 @@
+package org.flowlens.detect;
+
+import java.util.List;
+import java.util.Map;
+
+import org.flowlens.api.alert.Detector;
+import org.flowlens.api.flow.FlowRecord;
+import org.flowlens.api.flow.IpAddresses;
+import org.flowlens.api.flow.Protocols;
+import org.flowlens.api.pipeline.FlowConsumer;
+import org.flowlens.detect.engine.AlertTracker;
+import org.flowlens.detect.engine.Common;
+import org.flowlens.detect.engine.Configs;
+import org.flowlens.detect.engine.Evidence;
+import org.flowlens.detect.engine.Explanation;
+import org.flowlens.detect.engine.Traffic;
+import org.flowlens.detect.engine.Units;
+import org.flowlens.detect.state.KeyTable;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Floods on one destination: packets per second, bits per second, and SYN floods (TCP packets of
+ * handshakes that never completed, as a rate and as a share of all TCP packets to the destination).
+ * Each condition is an alert of its own, keyed {@code <address> pps}, {@code <address> bps} or
+ * {@code <address> syn}. Rates use the records' bytes and packets, already scaled by sampling.
+ */
+@Component(service = {Detector.class, FlowConsumer.class}, configurationPid = FloodDetector.PID,
+        configurationPolicy = ConfigurationPolicy.OPTIONAL, property = FlowConsumer.NAME + "=detect-flood")
+@Designate(ocd = FloodDetector.Config.class)
+public class FloodDetector extends DetectorBase {
+    static final String PID = "flowlens.detect.flood";
+    static final String NAME = "flood";
+    private static final Logger LOG = LoggerFactory.getLogger(FloodDetector.class);
+
+    private static final int BYTES = 0;
+    private static final int PACKETS = 1;
+    private static final int SYN = 2;
+    private static final int TCP = 3;
+
+    @ObjectClassDefinition(name = "Flowlens flood detector",
+            description = "Alerts on floods towards one destination: packet rate, bit rate, and SYN floods (SYN "
+                    + "without ACK as a rate and a share of the TCP packets). Changes apply live without losing the window.")
+    public @interface Config {
+        @AttributeDefinition(name = "Enabled", description = "Switches the detector on or off live.")
+        boolean enabled() default true;
+
+        @AttributeDefinition(name = "Packet rate threshold", description = "Packets per second towards one destination, "
+                + "e.g. 100k; 0 switches this check off.")
+        String packetsPerSecond() default "100k";
+
+        @AttributeDefinition(name = "Bit rate threshold", description = "Bits per second towards one destination, "
+                + "e.g. 1G, 800M; 0 switches this check off.")
+        String bitsPerSecond() default "1G";
+
+        @AttributeDefinition(name = "SYN rate threshold", description = "Packets per second of TCP handshakes that never "
+                + "completed (SYN without ACK) towards one destination, e.g. 5k; 0 switches the SYN check off.")
+        String synPerSecond() default "5k";
+
+        @AttributeDefinition(name = "SYN share", description = "The SYN check also needs this share of the TCP packets "
+                + "towards the destination to be SYN without ACK (0-1).")
+        double synRatio() default 0.5;
+
+        @AttributeDefinition(name = "Window", description = "Sliding window the rates are averaged over, e.g. 5s, 10s (1s-1d).")
+        String window() default "3s";
+
+        @AttributeDefinition(name = "Critical factor", description = "An alert is CRITICAL at threshold x this factor, "
+                + "WARNING below; 0 never raises CRITICAL.")
+        double criticalFactor() default 4;
+
+        @AttributeDefinition(name = "Allowed networks", description = "Records from or to these networks (CIDR, comma "
+                + "separated) are ignored.")
+        String[] allowCidrs() default {};
+
+        @AttributeDefinition(name = "Allowed ports", description = "Records from or to these ports or ranges (comma "
+                + "separated) are ignored.")
+        String[] allowPorts() default {};
+
+        @AttributeDefinition(name = "Quiet period", description = "An alert resolves after its destination stayed under "
+                + "the threshold this long.")
+        String quietPeriod() default "15s";
+
+        @AttributeDefinition(name = "Cool-down", description = "After an alert resolved, the same destination raises no "
+                + "new alert of that kind for this long (0 for none).")
+        String cooldown() default "60s";
+
+        @AttributeDefinition(name = "Update interval", description = "How often an ongoing alert is republished with "
+                + "fresh values (severity changes are published at once).")
+        String updateInterval() default "10s";
+
+        @AttributeDefinition(name = "Evaluation interval", description = "How often the detector compares destinations "
+                + "with the thresholds (100ms-60s).")
+        String evaluationInterval() default "1s";
+
+        @AttributeDefinition(name = "Most destinations", description = "Destinations tracked at once (16-4194304); "
+                + "records of further destinations are counted as dropped until old ones leave the window.")
+        int maxKeys() default 65_536;
+
+        @AttributeDefinition(name = "Most active alerts", description = "Alerts active at once; further crossings are "
+                + "counted as suppressed.")
+        int maxActiveAlerts() default 1000;
+    }
+
+    private record Settings(Common common, double pps, double bps, double syn, double synRatio) {}
+
+    private volatile Settings settings;
+    private KeyTable table;
+
+    static Settings parse(Config c) {
+        Common common = Common.parse(c.enabled(), c.window(), c.criticalFactor(), c.allowCidrs(), c.allowPorts(),
+                c.quietPeriod(), c.cooldown(), c.updateInterval(), c.evaluationInterval(), c.maxKeys(),
+                c.maxActiveAlerts());
+        if (!(c.synRatio() >= 0 && c.synRatio() <= 1)) {
+            throw new IllegalArgumentException("synRatio must be 0..1: " + c.synRatio());
+        }
+        return new Settings(common, Units.amount(c.packetsPerSecond(), "packetsPerSecond"),
+                Units.amount(c.bitsPerSecond(), "bitsPerSecond"), Units.amount(c.synPerSecond(), "synPerSecond"),
+                c.synRatio());
+    }
+
+    @Activate
+    void activate(Config config) {
+        Settings s;
+        try {
+            s = parse(config);
+        } catch (IllegalArgumentException e) {
+            LOG.error("Flood detector configuration refused, using the defaults: {}", e.getMessage());
+            s = parse(Configs.defaults(Config.class));
+        }
+        settings = s;
+        start(NAME, s.common());
+    }
+
+    @Modified
+    void modified(Config config) {
+        Settings s;
+        try {
+            s = parse(config);
+        } catch (IllegalArgumentException e) {
+            LOG.error("Flood detector configuration refused, keeping the last good one: {}", e.getMessage());
+            return;
+        }
+        settings = s;
+        reconfigure(s.common());
+    }
+
+    @Deactivate
+    void deactivate() {
+        stop();
+    }
+
+    @Override
+    protected void createState(Common c, long now) {
+        table = new KeyTable(c.maxKeys(), 4, 5, 0, c.windowMillis());
+    }
+
+    @Override
+    protected void updateState(Common prev, Common next, long now) {
+        if (prev.maxKeys() != next.maxKeys()) {
+            table = table.resized(next.maxKeys());
+        }
+        table.window(next.windowMillis(), now);
+    }
+
+    @Override
+    protected void dropState() {
+        table = null;
+    }
+
+    @Override
+    protected void onRecord(FlowRecord r, long now) {
+        int e = table.entry(r.dstHi(), r.dstLo(), 0, now);
+        if (e < 0) {
+            tableFull();
+            return;
+        }
+        long packets = r.packets();
+        table.add(e, BYTES, r.bytes(), now);
+        table.add(e, PACKETS, packets, now);
+        if (r.protocol() == Protocols.TCP) {
+            table.add(e, TCP, packets, now);
+            if (Traffic.synOnly(r)) {
+                table.add(e, SYN, packets, now);
+            }
+        }
+        table.contribute(e, r.srcHi(), r.srcLo(), Traffic.hasPorts(r.protocol()) ? r.dstPort() : 0, packets);
+    }
+
+    @Override
+    protected void evaluate(long now, AlertTracker tracker) {
+        Settings s = settings;
+        Common c = s.common();
+        double span = table.spanMillis(now) / 1000.0;
+        for (int e = 0; e < table.capacity(); e++) {
+            if (!table.used(e)) {
+                continue;
+            }
+            if (table.idle(e, now)) {
+                table.remove(e);
+                continue;
+            }
+            table.decay(e, now);
+            double pps = table.sum(e, PACKETS, now) / span;
+            double bps = table.sum(e, BYTES, now) * 8 / span;
+            long tcp = table.sum(e, TCP, now);
+            long synPackets = table.sum(e, SYN, now);
+            double syn = synPackets / span;
+            double ratio = tcp == 0 ? 0 : (double) synPackets / tcp;
+            boolean overPps = s.pps() > 0 && pps >= s.pps();
+            boolean overBps = s.bps() > 0 && bps >= s.bps();
+            boolean overSyn = s.syn() > 0 && syn >= s.syn() && ratio >= s.synRatio();
+            if (!overPps && !overBps && !overSyn) {
+                continue;
+            }
+            String address = IpAddresses.format(table.hi(e), table.lo(e));
+            int entry = e;
+            if (overPps) {
+                tracker.hit(now, address + " pps", pps, s.pps(), c.severity(pps, s.pps()), explain(entry,
+                        address + " receives " + Units.packets(pps) + " (threshold " + Units.packets(s.pps()) + ")", c));
+            }
+            if (overBps) {
+                tracker.hit(now, address + " bps", bps, s.bps(), c.severity(bps, s.bps()), explain(entry,
+                        address + " receives " + Units.bits(bps) + " (threshold " + Units.bits(s.bps()) + ")", c));
+            }
+            if (overSyn) {
+                tracker.hit(now, address + " syn", syn, s.syn(), c.severity(syn, s.syn()), explain(entry,
+                        address + " receives " + Units.packets(syn) + " of SYN without ACK, "
+                                + Math.round(ratio * 100) + "% of its TCP packets (thresholds " + Units.packets(s.syn())
+                                + ", " + Math.round(s.synRatio() * 100) + "%)", c));
+            }
+        }
+    }
+
+    private Explanation explain(int entry, String head, Common c) {
+        return new Explanation() {
+            @Override
+            public String message() {
+                return head + " over " + Units.duration(c.windowMillis()) + "; top sources "
+                        + Evidence.addresses(table.top(entry, 3), 3);
+            }
+
+            @Override
+            public List<Map<String, Object>> evidence() {
+                return Evidence.hosts(table.top(entry, 5), "port", "packets");
+            }
+        };
+    }
+
+    @Override
+    protected double keys() {
+        KeyTable t = table;
+        return t == null ? 0 : t.size();
+    }
+
+    @Override
+    protected double footprintBytes() {
+        KeyTable t = table;
+        return t == null ? 0 : t.footprintBytes();
+    }
+}

@@ -1,0 +1,234 @@
+package org.flowlens.detect.state;
+
+import java.util.List;
+
+/**
+ * The state a detector keeps per key, bounded by a fixed number of keys: the {@link KeyIndex},
+ * sliding-window counters ({@link Rings}), top contributors ({@link Contributors}), a few
+ * distinct-element windows ({@link DistinctWindow}) and the highest sampling rate seen. Every part
+ * is optional (zero metrics, zero contributors, zero sets).
+ */
+public final class KeyTable {
+    private final KeyIndex index;
+    private final Rings rings;
+    private final Contributors top;
+    private final int topK;
+    private final int metrics;
+    private final int nSets;
+    private final DistinctWindow[] sets;
+    private final int[] scale;
+    private final long[] decayedAt;
+    private long windowMillis;
+
+    public KeyTable(int maxKeys, int metrics, int topK, int nSets, long windowMillis) {
+        this(maxKeys, metrics, topK, nSets, windowMillis, null);
+    }
+
+    private KeyTable(int maxKeys, int metrics, int topK, int nSets, long windowMillis, Rings shape) {
+        this.index = new KeyIndex(maxKeys);
+        this.metrics = metrics;
+        this.rings = metrics <= 0 ? null : shape != null ? new Rings(maxKeys, shape) : new Rings(maxKeys, metrics, windowMillis);
+        this.topK = topK;
+        this.top = topK > 0 ? new Contributors(maxKeys, topK) : null;
+        this.nSets = nSets;
+        this.sets = nSets > 0 ? new DistinctWindow[Math.multiplyExact(maxKeys, nSets)] : null;
+        this.scale = new int[maxKeys];
+        this.decayedAt = new long[maxKeys];
+        this.windowMillis = windowMillis;
+    }
+
+    /** The same table with room for {@code maxKeys}, holding as many of this table's keys as fit. */
+    public KeyTable resized(int maxKeys) {
+        KeyTable t = new KeyTable(maxKeys, metrics, topK, nSets, windowMillis, rings);
+        for (int e = 0; e < index.capacity(); e++) {
+            if (!index.used(e)) {
+                continue;
+            }
+            int r = t.index.findOrInsert(index.hi(e), index.lo(e), index.tag(e));
+            if (r == Integer.MIN_VALUE) {
+                break;
+            }
+            int ne = -(r + 1);
+            if (rings != null) {
+                t.rings.copy(rings, e, ne);
+            }
+            if (top != null) {
+                for (Contributors.Top c : top.top(e, topK)) {
+                    t.top.add(ne, c.hi(), c.lo(), c.aux(), c.weight());
+                }
+            }
+            for (int s = 0; s < nSets; s++) {
+                t.sets[ne * nSets + s] = sets[e * nSets + s];
+            }
+            t.scale[ne] = scale[e];
+            t.decayedAt[ne] = decayedAt[e];
+        }
+        return t;
+    }
+
+    public int capacity() {
+        return index.capacity();
+    }
+
+    public int size() {
+        return index.size();
+    }
+
+    public boolean used(int e) {
+        return index.used(e);
+    }
+
+    public long hi(int e) {
+        return index.hi(e);
+    }
+
+    public long lo(int e) {
+        return index.lo(e);
+    }
+
+    public int tag(int e) {
+        return index.tag(e);
+    }
+
+    public int find(long hi, long lo, int tag) {
+        return index.find(hi, lo, tag);
+    }
+
+    /** The key's entry, created (and cleared) when new; -1 when the table is full. */
+    public int entry(long hi, long lo, int tag, long now) {
+        int r = index.findOrInsert(hi, lo, tag);
+        if (r >= 0) {
+            return r;
+        }
+        if (r == Integer.MIN_VALUE) {
+            return -1;
+        }
+        int e = -(r + 1);
+        if (rings != null) {
+            rings.reset(e);
+        }
+        if (top != null) {
+            top.reset(e);
+        }
+        for (int s = 0; s < nSets; s++) {
+            sets[e * nSets + s] = null;
+        }
+        scale[e] = 1;
+        decayedAt[e] = now;
+        return e;
+    }
+
+    public void remove(int e) {
+        for (int s = 0; s < nSets; s++) {
+            sets[e * nSets + s] = null;
+        }
+        index.remove(e);
+    }
+
+    public void clear() {
+        index.clear();
+        if (rings != null) {
+            rings.clearAll();
+        }
+        if (sets != null) {
+            java.util.Arrays.fill(sets, null);
+        }
+    }
+
+    public void add(int e, int metric, long amount, long now) {
+        rings.add(e, metric, amount, now);
+    }
+
+    public long sum(int e, int metric, long now) {
+        return rings.sum(e, metric, now);
+    }
+
+    /** The time the window ending now covers, in milliseconds (a little less than the window early on). */
+    public long spanMillis(long now) {
+        return rings.spanMillis(now);
+    }
+
+    /** Whether nothing was counted within the window (tables without counters: never idle by this test). */
+    public boolean idle(int e, long now) {
+        return rings == null || rings.idle(e, now);
+    }
+
+    public void contribute(int e, long hi, long lo, int aux, long weight) {
+        top.add(e, hi, lo, aux, weight);
+    }
+
+    public List<Contributors.Top> top(int e, int limit) {
+        return top.top(e, limit);
+    }
+
+    /** The entry's distinct window number {@code s}, created on first use. */
+    public DistinctWindow set(int e, int s) {
+        int i = e * nSets + s;
+        DistinctWindow w = sets[i];
+        if (w == null) {
+            w = sets[i] = new DistinctWindow();
+        }
+        return w;
+    }
+
+    /** The entry's distinct window number {@code s}, or null when it never held anything. */
+    public DistinctWindow setIfPresent(int e, int s) {
+        return sets[e * nSets + s];
+    }
+
+    /** Notes a record's sampling rate; distinct counts are scaled by the highest one in the window. */
+    public void sampled(int e, long samplingRate) {
+        int r = samplingRate > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) Math.max(1, samplingRate);
+        if (r > scale[e]) {
+            scale[e] = r;
+        }
+    }
+
+    public int scale(int e) {
+        return scale[e];
+    }
+
+    /**
+     * Once per window: halves the contributors' weights and forgets the sampling rate, so that both
+     * follow the present. Call from evaluation.
+     */
+    public void decay(int e, long now) {
+        if (now - decayedAt[e] >= windowMillis) {
+            decayedAt[e] = now;
+            if (top != null) {
+                top.decay(e);
+            }
+            scale[e] = 1;
+        }
+    }
+
+    public void window(long newWindowMillis, long now) {
+        windowMillis = newWindowMillis;
+        if (rings != null) {
+            rings.window(newWindowMillis, now);
+        }
+    }
+
+    public long windowMillis() {
+        return windowMillis;
+    }
+
+    public long footprintBytes() {
+        long b = 16L * index.capacity() * 3 + 12L * index.capacity();
+        if (rings != null) {
+            b += rings.footprintBytes();
+        }
+        if (top != null) {
+            b += top.footprintBytes();
+        }
+        if (sets != null) {
+            b += 4L * sets.length;
+            for (DistinctWindow w : sets) {
+                if (w != null) {
+                    b += w.footprintBytes();
+                }
+            }
+        }
+        return b;
+    }
+}

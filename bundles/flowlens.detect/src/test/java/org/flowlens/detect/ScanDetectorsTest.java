@@ -1,0 +1,130 @@
+package org.flowlens.detect;
+
+import static org.flowlens.detect.Flows.ACK;
+import static org.flowlens.detect.Flows.PSH;
+import static org.flowlens.detect.Flows.SYN;
+import static org.flowlens.detect.Flows.ping;
+import static org.flowlens.detect.Flows.syn;
+import static org.flowlens.detect.Flows.tcp;
+import static org.flowlens.detect.Flows.udp;
+import static org.flowlens.detect.Flows.v4;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+
+import org.flowlens.api.alert.Alert;
+import org.flowlens.api.flow.FlowBatch;
+import org.flowlens.detect.engine.Configs;
+import org.junit.jupiter.api.Test;
+
+/** Host sweeps and distributed scans. */
+class ScanDetectorsTest {
+    private final Harness h = new Harness();
+    private final int scanner = v4("203.0.113.7");
+
+    private HostSweepDetector sweep(Map<String, Object> config) {
+        HostSweepDetector d = h.wire(new HostSweepDetector());
+        d.activate(Configs.of(HostSweepDetector.Config.class, config));
+        return d;
+    }
+
+    private DistributedScanDetector distributed(Map<String, Object> config) {
+        DistributedScanDetector d = h.wire(new DistributedScanDetector());
+        d.activate(Configs.of(DistributedScanDetector.Config.class, config));
+        return d;
+    }
+
+    @Test
+    void aPingSweepAndASynSweepRaiseHostSweeps() {
+        HostSweepDetector d = sweep(Map.of());
+        long crossed = -1;
+        int hosts = 0;
+        for (int step = 0; step < 20; step++) {
+            FlowBatch b = new FlowBatch();
+            for (int i = 0; i < 5; i++) {
+                ping(b, scanner, v4("10.1.0.0", hosts++));
+            }
+            d.accept(b);
+            if (crossed < 0 && hosts >= 50) {
+                crossed = h.ticker.now();
+            }
+            h.ticker.advance(100);
+        }
+        assertEquals(1, h.raised().size());
+        Alert a = h.raised().get(0);
+        assertEquals("hostsweep", a.detector());
+        assertEquals("203.0.113.7", a.key());
+        assertEquals("icmp", a.evidence().get(0).get("service"));
+        assertTrue(a.message().contains("distinct hosts"), a.message());
+        Harness.logTimeToAlert("hostsweep, ping sweep 50 hosts/s, threshold 50 (simulated clock)", a.firstMillis() - crossed);
+
+        int other = v4("198.51.100.9");
+        FlowBatch b = new FlowBatch();
+        for (int i = 0; i < 60; i++) {
+            syn(b, other, v4("10.2.0.0", i), 51000, 445);
+        }
+        d.accept(b);
+        h.ticker.advance(1_000);
+        assertEquals(2, h.raised().size());
+        assertEquals("tcp/445", h.raised().get(1).evidence().get(0).get("service"));
+        d.deactivate();
+    }
+
+    @Test
+    void resolversClientsAndServersAreNoSweep() {
+        HostSweepDetector d = sweep(Map.of());
+        int resolver = v4("10.0.0.53");
+        int server = v4("10.0.0.80");
+        FlowBatch b = new FlowBatch();
+        for (int i = 0; i < 300; i++) {
+            udp(b, resolver, v4("192.0.2.0", i), 33000 + i, 53, 1, 70); // recursive queries: port 53 is allowed by default
+            tcp(b, server, v4("198.51.100.0", i), 443, 50000 + i, SYN | ACK | PSH, 20, 20000); // answers to clients
+            udp(b, server, v4("198.51.100.0", i), 123, 40000 + i, 1, 76); // an NTP server answering
+            tcp(b, v4("10.0.0.9"), v4("203.0.113.0", i), 50000 + i, 443, SYN | ACK | PSH, 30, 9000); // a browser
+        }
+        d.accept(b);
+        h.ticker.advance(5_000);
+        assertTrue(h.events.events().isEmpty(), h.events.alerts().toString());
+        d.deactivate();
+    }
+
+    @Test
+    void manySourcesOnOnePortRangeRaiseADistributedScan() {
+        DistributedScanDetector d = distributed(Map.of("threshold", 100, "minSources", 10));
+        int target = v4("10.0.0.5");
+        FlowBatch b = new FlowBatch();
+        int port = 1;
+        for (int s = 0; s < 20; s++) {
+            for (int i = 0; i < 8; i++) {
+                syn(b, v4("198.51.100.0", s), target, 40000, port++);
+            }
+        }
+        d.accept(b);
+        h.ticker.advance(1_000);
+        assertEquals(1, h.raised().size());
+        Alert a = h.raised().get(0);
+        assertEquals("distributedscan", a.detector());
+        assertEquals("10.0.0.5", a.key());
+        assertEquals(160, a.value());
+        assertEquals(5, a.evidence().size(), "top sources");
+        assertTrue(a.message().contains("20 sources"), a.message());
+        d.deactivate();
+    }
+
+    @Test
+    void oneSourceOrFewPortsAreNoDistributedScan() {
+        DistributedScanDetector d = distributed(Map.of("threshold", 100, "minSources", 10));
+        FlowBatch b = new FlowBatch();
+        for (int p = 1; p <= 500; p++) {
+            syn(b, scanner, v4("10.0.0.5"), 40000, p); // a vertical scan: one source
+        }
+        for (int s = 0; s < 200; s++) {
+            syn(b, v4("198.51.100.0", s), v4("10.0.0.6"), 40000, 22 + s % 3); // many sources, three ports
+        }
+        d.accept(b);
+        h.ticker.advance(3_000);
+        assertTrue(h.events.events().isEmpty());
+        d.deactivate();
+    }
+}

@@ -1,0 +1,460 @@
+package org.flowlens.store.sql;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
+
+import org.flowlens.api.flow.FlowBatch;
+import org.flowlens.api.flow.FlowRecord;
+import org.flowlens.api.metrics.Counter;
+import org.flowlens.api.metrics.Histogram;
+import org.flowlens.api.metrics.Metrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes batches to an engine off the pipeline's thread: {@link #accept} only queues the batch
+ * (or counts it as dropped when the queue is full, never blocking); one writer thread stages the
+ * records that pass the address filter and commits them every flush interval, so a crash loses at
+ * most the records accepted during the last interval (plus any backlog the writer had not reached).
+ * The same thread rolls finished minutes into the rollups and enforces retention, so the engine
+ * sees one writer only.
+ *
+ * <p>A failed commit is tried again at the next interval; after three failures the staged
+ * records are dropped and counted, so a broken disk or an unreachable server never grows memory
+ * beyond the queue.
+ */
+public final class FlowWriter {
+    private static final Logger LOG = LoggerFactory.getLogger(FlowWriter.class);
+    /** Minutes are rolled up once they are this far in the past. */
+    public static final long ROLLUP_DELAY_MILLIS = 60_000;
+    /** The most records staged before a commit, whatever the interval. */
+    public static final int MAX_STAGED = 262_144;
+    private static final long RETENTION_EVERY_NANOS = TimeUnit.MINUTES.toNanos(10);
+    private static final long MAINTENANCE_RETRY_NANOS = TimeUnit.MINUTES.toNanos(1);
+    private static final long IDLE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final int MAX_ATTEMPTS = 3;
+
+    private enum Kind { FLUSH, MAINTAIN, REPLACE, STOP }
+
+    private record Request(Kind kind, SqlEngine next, CompletableFuture<Object> done) {}
+
+    private final String name;
+    private final Metrics metrics;
+    private final LongSupplier clock;
+    private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    private final AtomicLong queued = new AtomicLong();
+    private final Thread thread;
+    private volatile StoreSettings settings;
+    private volatile SqlEngine engine;
+    private volatile boolean closed;
+    private volatile boolean retentionRequested;
+    private volatile LongConsumer commitListener;
+
+    private final LongAdder accepted = new LongAdder();
+    private final LongAdder dropped = new LongAdder();
+    private volatile long written;
+    private volatile long filtered;
+    private volatile long lastCommitMillis;
+    private volatile String lastError;
+
+    private final Counter acceptedCounter;
+    private final Counter writtenCounter;
+    private final Counter filteredCounter;
+    private final Counter droppedQueueFull;
+    private final Counter droppedWriteError;
+    private final Counter droppedStopped;
+    private final Counter writeErrors;
+    private final Counter maintenanceErrors;
+    private final Histogram commitSeconds;
+
+    // writer thread only
+    private long deadline;
+    private int attempts;
+    private long rawCutoffApplied = Long.MIN_VALUE;
+    private long rollupCutoffApplied = Long.MIN_VALUE;
+    private long lastRetentionNanos;
+    private long maintenanceRetryAt;
+    private boolean maintenanceFailing;
+    private long lastWriteLog;
+    private long lastMaintenanceLog;
+
+    /**
+     * Starts the writer thread.
+     *
+     * @param name the store's name in metrics labels and the thread name
+     * @param clock wall-clock time, epoch milliseconds: record times, rollups and retention follow it
+     */
+    public FlowWriter(String name, SqlEngine engine, StoreSettings settings, Metrics metrics, LongSupplier clock) {
+        this.name = name;
+        this.engine = engine;
+        this.settings = settings;
+        this.metrics = metrics;
+        this.clock = clock;
+        String help = "Records handed to a flow store";
+        acceptedCounter = metrics.counter("flowlens_store_accepted_records_total", help, "store", name);
+        writtenCounter = metrics.counter("flowlens_store_written_records_total", "Records a flow store wrote and committed", "store", name);
+        filteredCounter = metrics.counter("flowlens_store_filtered_records_total",
+                "Records a flow store left out because no address matched its address filter", "store", name);
+        String dropHelp = "Records a flow store lost, by reason";
+        droppedQueueFull = metrics.counter("flowlens_store_dropped_records_total", dropHelp, "store", name, "reason", "queue_full");
+        droppedWriteError = metrics.counter("flowlens_store_dropped_records_total", dropHelp, "store", name, "reason", "write_error");
+        droppedStopped = metrics.counter("flowlens_store_dropped_records_total", dropHelp, "store", name, "reason", "stopping");
+        String errHelp = "Failed attempts of a flow store's writer, by operation";
+        writeErrors = metrics.counter("flowlens_store_errors_total", errHelp, "store", name, "operation", "write");
+        maintenanceErrors = metrics.counter("flowlens_store_errors_total", errHelp, "store", name, "operation", "maintenance");
+        commitSeconds = metrics.histogram("flowlens_store_commit_duration_seconds", "Time a flow store took to commit one flush",
+                new double[] {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10}, "store", name);
+        metrics.gauge("flowlens_store_queued_records", "Records waiting for a flow store's writer", queued::get, "store", name);
+        thread = new Thread(this::run, "flowlens-store-" + name);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    // ---- any thread ---------------------------------------------------------------------------
+
+    /** Queues a batch for writing; never blocks. A full queue drops the batch and counts it. */
+    public void accept(FlowBatch batch) {
+        int n = batch.size();
+        if (n == 0) {
+            return;
+        }
+        accepted.add(n);
+        acceptedCounter.add(n);
+        if (closed) {
+            dropped.add(n);
+            droppedStopped.add(n);
+            return;
+        }
+        if (queued.get() + n > settings.queueRecords()) {
+            dropped.add(n);
+            droppedQueueFull.add(n);
+            return;
+        }
+        queued.addAndGet(n);
+        queue.offer(batch);
+    }
+
+    /** Applies new settings; retention is checked again at once. */
+    public void configure(StoreSettings next) {
+        settings = next;
+        retentionRequested = true;
+        queue.offer(Boolean.TRUE); // wakes the writer
+    }
+
+    public StoreSettings settings() {
+        return settings;
+    }
+
+    public SqlEngine engine() {
+        return engine;
+    }
+
+    /** Commits everything accepted before the call; completes with the records written so far. */
+    public CompletableFuture<Long> flush() {
+        return request(Kind.FLUSH, null).thenApply(o -> (Long) o);
+    }
+
+    /** Commits, rolls up finished minutes and enforces retention now. */
+    public CompletableFuture<Void> maintain() {
+        return request(Kind.MAINTAIN, null).thenApply(o -> null);
+    }
+
+    /**
+     * Commits what is staged to the current engine, then writes to {@code next}; completes with
+     * the engine replaced, which the caller closes.
+     */
+    public CompletableFuture<SqlEngine> replace(SqlEngine next) {
+        return request(Kind.REPLACE, next).thenApply(o -> (SqlEngine) o);
+    }
+
+    /** Called on the writer thread after each commit with the records written so far. */
+    public void commitListener(LongConsumer listener) {
+        this.commitListener = listener;
+    }
+
+    /**
+     * Writes what is queued and stops the thread, waiting at most {@code waitMillis}. Batches
+     * accepted afterwards are dropped and counted.
+     */
+    public void close(long waitMillis) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        CompletableFuture<Object> done = new CompletableFuture<>();
+        queue.offer(new Request(Kind.STOP, null, done));
+        try {
+            thread.join(waitMillis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            LOG.warn("Flow store {}: the writer did not finish within {} ms; {} queued records are lost", name, waitMillis, queued.get());
+        }
+        metrics.remove("flowlens_store_queued_records", "store", name);
+    }
+
+    private CompletableFuture<Object> request(Kind kind, SqlEngine next) {
+        CompletableFuture<Object> done = new CompletableFuture<>();
+        if (closed || !thread.isAlive()) {
+            done.completeExceptionally(new StoreException("flow store " + name + " is closed"));
+            return done;
+        }
+        queue.offer(new Request(kind, next, done));
+        return done;
+    }
+
+    public long accepted() {
+        return accepted.sum();
+    }
+
+    public long written() {
+        return written;
+    }
+
+    public long filtered() {
+        return filtered;
+    }
+
+    public long dropped() {
+        return dropped.sum();
+    }
+
+    public long queued() {
+        return queued.get();
+    }
+
+    public long lastCommitMillis() {
+        return lastCommitMillis;
+    }
+
+    public String lastError() {
+        return lastError;
+    }
+
+    // ---- writer thread ------------------------------------------------------------------------
+
+    private void run() {
+        maintainIfDue(true);
+        while (true) {
+            Object item;
+            SqlEngine e = engine;
+            if (e.staged() >= MAX_STAGED) {
+                // a commit failed with a full stage: take nothing more until the next attempt
+                long wait = deadline - System.nanoTime();
+                if (wait > 0) {
+                    LockSupport.parkNanos(wait);
+                }
+                commit();
+                continue;
+            }
+            long wait = e.staged() > 0 ? deadline - System.nanoTime() : IDLE_WAIT_NANOS;
+            try {
+                item = wait <= 0 ? queue.poll() : queue.poll(wait, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException ex) {
+                continue;
+            }
+            if (item instanceof FlowBatch b) {
+                stage(b);
+            } else if (item instanceof Request r && handle(r)) {
+                return;
+            }
+            if (engine.staged() > 0 && (System.nanoTime() - deadline >= 0 || engine.staged() >= MAX_STAGED)) {
+                commit();
+            }
+            maintainIfDue(false);
+        }
+    }
+
+    private void stage(FlowBatch batch) {
+        int n = batch.size();
+        queued.addAndGet(-n);
+        StoreSettings s = settings;
+        SqlEngine e = engine;
+        long now = clock.getAsLong();
+        boolean wasEmpty = e.staged() == 0;
+        int skipped = 0;
+        int i = 0;
+        try {
+            for (; i < n; i++) {
+                FlowRecord r = batch.get(i);
+                if (!s.admits(r)) {
+                    skipped++;
+                    continue;
+                }
+                e.stage(r, s.timeOf(r, now));
+            }
+        } catch (RuntimeException ex) {
+            int lost = n - i;
+            dropped.add(lost);
+            droppedWriteError.add(lost);
+            writeErrors.increment();
+            noteWriteError("staging failed, " + lost + " records dropped", ex);
+        }
+        if (skipped > 0) {
+            filtered += skipped;
+            filteredCounter.add(skipped);
+        }
+        if (wasEmpty && e.staged() > 0) {
+            deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(s.flushMillis());
+        }
+    }
+
+    private void commit() {
+        SqlEngine e = engine;
+        int n = e.staged();
+        if (n == 0) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        try {
+            e.commit();
+        } catch (RuntimeException ex) {
+            writeErrors.increment();
+            attempts++;
+            if (attempts >= MAX_ATTEMPTS) {
+                attempts = 0;
+                try {
+                    e.discard();
+                } catch (RuntimeException discardFailed) {
+                    LOG.debug("Flow store {}: discarding staged records failed", name, discardFailed);
+                }
+                dropped.add(n);
+                droppedWriteError.add(n);
+                noteWriteError("commit failed " + MAX_ATTEMPTS + " times, " + n + " records dropped", ex);
+            } else {
+                noteWriteError("commit failed (attempt " + attempts + " of " + MAX_ATTEMPTS + "), trying again in "
+                        + settings.flushMillis() + " ms", ex);
+            }
+            deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.flushMillis());
+            return;
+        }
+        attempts = 0;
+        commitSeconds.observe((System.nanoTime() - t0) / 1e9);
+        written += n;
+        writtenCounter.add(n);
+        lastCommitMillis = clock.getAsLong();
+        lastError = null;
+        LongConsumer l = commitListener;
+        if (l != null) {
+            l.accept(written);
+        }
+    }
+
+    private void noteWriteError(String what, RuntimeException ex) {
+        lastError = what + ": " + ex.getMessage();
+        long now = System.nanoTime();
+        if (now - lastWriteLog > LOG_INTERVAL_NANOS || lastWriteLog == 0) {
+            lastWriteLog = now;
+            LOG.warn("Flow store {}: {} (further write errors counted in flowlens_store_errors_total for 10 s)", name, what, ex);
+        }
+    }
+
+    /** @return true when the writer is to stop */
+    private boolean handle(Request r) {
+        switch (r.kind()) {
+            case FLUSH -> {
+                commit();
+                if (engine.staged() > 0) {
+                    r.done().completeExceptionally(new StoreException("flow store " + name + ": " + lastError));
+                } else {
+                    r.done().complete(written);
+                }
+            }
+            case MAINTAIN -> {
+                commit();
+                RuntimeException failure = maintainIfDue(true);
+                if (failure != null) {
+                    r.done().completeExceptionally(failure);
+                } else {
+                    r.done().complete(null);
+                }
+            }
+            case REPLACE -> {
+                commit();
+                SqlEngine old = engine;
+                int left = old.staged();
+                if (left > 0) {
+                    old.discard();
+                    dropped.add(left);
+                    droppedWriteError.add(left);
+                }
+                engine = r.next();
+                attempts = 0;
+                rawCutoffApplied = Long.MIN_VALUE;
+                rollupCutoffApplied = Long.MIN_VALUE;
+                maintenanceRetryAt = System.nanoTime();
+                maintainIfDue(true);
+                r.done().complete(old);
+            }
+            case STOP -> {
+                Object item;
+                while ((item = queue.poll()) != null) {
+                    if (item instanceof FlowBatch b) {
+                        stage(b);
+                    } else if (item instanceof Request other) {
+                        other.done().completeExceptionally(new StoreException("flow store " + name + " is closed"));
+                    }
+                }
+                commit();
+                int left = engine.staged();
+                if (left > 0) {
+                    dropped.add(left);
+                    droppedWriteError.add(left);
+                    engine.discard();
+                }
+                r.done().complete(null);
+                return true;
+            }
+            default -> throw new IllegalStateException(r.kind().name());
+        }
+        return false;
+    }
+
+    /** @return the failure, or null */
+    private RuntimeException maintainIfDue(boolean force) {
+        long nowNanos = System.nanoTime();
+        if (!force && maintenanceFailing && nowNanos - maintenanceRetryAt < 0) {
+            return null;
+        }
+        SqlEngine e = engine;
+        StoreSettings s = settings;
+        long now = clock.getAsLong();
+        try {
+            long target = StoreSql.floorMinute(now - ROLLUP_DELAY_MILLIS);
+            if (target > e.rolledUpTo()) {
+                e.rollUp(target);
+            }
+            // raw records are never removed before they are rolled up
+            long raw = Math.min(StoreSql.rawCutoff(now, s.rawRetentionDays()), StoreSql.floorMinute(e.rolledUpTo()));
+            long rollup = StoreSql.rollupCutoff(now, s.rollupRetentionMonths());
+            if (force || retentionRequested || raw != rawCutoffApplied || rollup != rollupCutoffApplied
+                    || nowNanos - lastRetentionNanos >= RETENTION_EVERY_NANOS) {
+                retentionRequested = false;
+                e.retain(raw, rollup);
+                rawCutoffApplied = raw;
+                rollupCutoffApplied = rollup;
+                lastRetentionNanos = nowNanos;
+            }
+            maintenanceFailing = false;
+            return null;
+        } catch (RuntimeException ex) {
+            maintenanceErrors.increment();
+            maintenanceFailing = true;
+            maintenanceRetryAt = nowNanos + MAINTENANCE_RETRY_NANOS;
+            lastError = "maintenance failed: " + ex.getMessage();
+            if (nowNanos - lastMaintenanceLog > LOG_INTERVAL_NANOS || lastMaintenanceLog == 0) {
+                lastMaintenanceLog = nowNanos;
+                LOG.warn("Flow store {}: rollup or retention failed, trying again in a minute", name, ex);
+            }
+            return ex;
+        }
+    }
+}
