@@ -143,8 +143,7 @@
 
   async function overview(view) {
     const w = localStorage.getItem('flowlens.window') || '';
-    const o = await api('/api/overview' + (w ? '?window=' + encodeURIComponent(w) : ''));
-    const col = await api('/api/collectors').catch(() => null);
+    const [o, col] = await Promise.all([api('/api/overview' + (w ? '?window=' + encodeURIComponent(w) : '')), api('/api/collectors').catch(() => null)]);
     const tot = o.totals;
     view.appendChild(el('div', { class: 'toolbar' }, windowSelect(w || (tot.window + 's'), v => { localStorage.setItem('flowlens.window', v); route(); })));
     view.appendChild(el('div', { class: 'cards' },
@@ -200,7 +199,7 @@
     view.appendChild(form);
     const w = localStorage.getItem('flowlens.window');
     if (w && !params.has('window')) params.set('window', w);
-    params.set('limit', '500');
+    params.set('limit', '100');
     const data = await api('/api/sessions?' + params.toString());
     view.appendChild(el('p', { class: 'muted' }, t('window') + ' ' + fmtWindow(data.window) + ' · ' + t('total') + ' ' + fmtBytes(data.total_bytes)));
     view.appendChild(sessionsTable(data.sessions));
@@ -522,10 +521,11 @@
   async function refresh(page) { if (document.body.getAttribute('data-page') === page) route(); }
 
   async function start() {
+    const windows = fetch('/api/windows', { credentials: 'same-origin' }).then(r => r.ok ? r.json() : { windows: [] }).catch(() => ({ windows: [] }));
     const me = await (await fetch('/api/auth/me', { credentials: 'same-origin' })).json();
     if (me.login_required) { state.me = null; shell(); showLogin(); return; }
     state.me = me; state.csrf = me.csrf;
-    try { state.windows = (await api('/api/windows')).windows; } catch (e) { state.windows = []; }
+    state.windows = (await windows).windows || [];
     await route();
   }
 

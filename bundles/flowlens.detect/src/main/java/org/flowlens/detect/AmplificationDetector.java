@@ -117,7 +117,7 @@ public class AmplificationDetector extends DetectorBase {
     }
 
     /** The protocols watched, as parallel arrays; keys are tagged with the protocol's port. */
-    private record Settings(Common common, String[] names, int[] ports, double[] thresholds) {}
+    record Settings(Common common, String[] names, int[] ports, double[] thresholds) {}
 
     private volatile Settings settings;
     private KeyTable table;

@@ -119,7 +119,7 @@ public class BandwidthDetector extends DetectorBase {
 
     enum Scope { HOST, SUBNET, TOTAL }
 
-    private record Settings(Common common, String name, Scope scope, boolean in, boolean out, double bps,
+    record Settings(Common common, String name, Scope scope, boolean in, boolean out, double bps,
             long v4MaskLo, long v6MaskHi, long v6MaskLo, int prefixV4, int prefixV6, AddressSet networks) {}
 
     private volatile Settings settings;

@@ -96,7 +96,7 @@ public class DistributedScanDetector extends DetectorBase {
         int maxActiveAlerts() default 1000;
     }
 
-    private record Settings(Common common, int threshold, int cap, int minSources, int sourceCap) {}
+    record Settings(Common common, int threshold, int cap, int minSources, int sourceCap) {}
 
     private volatile Settings settings;
     private KeyTable table;

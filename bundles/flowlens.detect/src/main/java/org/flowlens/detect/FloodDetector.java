@@ -109,7 +109,7 @@ public class FloodDetector extends DetectorBase {
         int maxActiveAlerts() default 1000;
     }
 
-    private record Settings(Common common, double pps, double bps, double syn, double synRatio) {}
+    record Settings(Common common, double pps, double bps, double syn, double synRatio) {}
 
     private volatile Settings settings;
     private KeyTable table;

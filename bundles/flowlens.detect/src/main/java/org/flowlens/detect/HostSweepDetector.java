@@ -96,7 +96,7 @@ public class HostSweepDetector extends DetectorBase {
         int maxActiveAlerts() default 1000;
     }
 
-    private record Settings(Common common, int threshold, int cap) {}
+    record Settings(Common common, int threshold, int cap) {}
 
     private volatile Settings settings;
     private KeyTable table;

@@ -115,7 +115,7 @@ public class UnansweredDetector extends DetectorBase {
         int maxActiveAlerts() default 1000;
     }
 
-    private record Settings(Common common, int threshold, long replyWaitMillis, boolean countRefused, int maxPending,
+    record Settings(Common common, int threshold, long replyWaitMillis, boolean countRefused, int maxPending,
             int targetCap) {}
 
     private volatile Settings settings;

@@ -59,11 +59,15 @@ public class ConfigFileSync implements ConfigurationListener {
 
     @Override
     public void configurationEvent(ConfigurationEvent event) {
-        if (event.getType() != ConfigurationEvent.CM_UPDATED || event.getFactoryPid() != null) {
+        if (event.getType() != ConfigurationEvent.CM_UPDATED) {
+            return;
+        }
+        String fileName = fileName(event.getPid(), event.getFactoryPid());
+        if (fileName == null) {
             return;
         }
         for (Path dir : dirs) {
-            Path file = dir.resolve(event.getPid() + ".cfg");
+            Path file = dir.resolve(fileName);
             if (Files.isRegularFile(file)) {
                 try {
                     Configuration c = configAdmin.getConfiguration(event.getPid(), "?");
@@ -78,6 +82,18 @@ public class ConfigFileSync implements ConfigurationListener {
                 return;
             }
         }
+    }
+
+    /**
+     * The file FileInstall reads a configuration from: {@code pid.cfg}, or {@code factoryPid-name.cfg}
+     * for a named factory configuration ({@code factoryPid~name}); null for unnamed factory ones.
+     */
+    static String fileName(String pid, String factoryPid) {
+        if (factoryPid == null) {
+            return pid + ".cfg";
+        }
+        String prefix = factoryPid + "~";
+        return pid.startsWith(prefix) && pid.length() > prefix.length() ? factoryPid + "-" + pid.substring(prefix.length()) + ".cfg" : null;
     }
 
     /** Rewrites the lines whose values differ; returns whether the file changed. */

@@ -108,6 +108,9 @@ public class LoggingConfigurator {
         // Jetty and the framework's own chatter stays at info even when Flowlens debugs
         p.put("log4j2.logger.jetty.name", "org.eclipse.jetty");
         p.put("log4j2.logger.jetty.level", level.equals("debug") || level.equals("trace") ? "INFO" : level.toUpperCase(Locale.ROOT));
+        // pcap4j reports every capture loop at info
+        p.put("log4j2.logger.pcap4j.name", "org.pcap4j");
+        p.put("log4j2.logger.pcap4j.level", "WARN");
         int i = 0;
         for (String l : loggers) {
             int eq = l.indexOf('=');

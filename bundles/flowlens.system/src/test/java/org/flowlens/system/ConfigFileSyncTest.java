@@ -33,6 +33,13 @@ class ConfigFileSyncTest {
     }
 
     @Test
+    void factoryConfigurationsMapToTheirFiles() {
+        assertEquals("flowlens.pipeline.cfg", ConfigFileSync.fileName("flowlens.pipeline", null));
+        assertEquals("org.flowlens.capture.pcap.live-default.cfg", ConfigFileSync.fileName("org.flowlens.capture.pcap.live~default", "org.flowlens.capture.pcap.live"));
+        assertEquals(null, ConfigFileSync.fileName("org.flowlens.capture.pcap.live.1234-abcd", "org.flowlens.capture.pcap.live"));
+    }
+
+    @Test
     void logLevelsAreValidated() {
         assertEquals("text", LoggingConfigurator.log4j2("info", "text", new String[0]).get("log4j2.appender.console.layout.pattern")
                 .equals(LoggingConfigurator.TEXT_PATTERN) ? "text" : "json");

@@ -134,7 +134,6 @@ final class DuckDbEngine implements SqlEngine {
             engine.createSchema(nowMillis);
             readRoot = conn.duplicate();
             engine.readRoot = readRoot;
-            engine.openStage();
             return engine;
         } catch (SQLException | RuntimeException e) {
             closeQuietly(readRoot);
@@ -219,8 +218,12 @@ final class DuckDbEngine implements SqlEngine {
         };
     }
 
-    private void openStage() throws SQLException {
-        appender = conn.createAppender(STAGE_DB, DuckDBConnection.DEFAULT_SCHEMA, "flows");
+    /** DuckDB confines an appender to the thread that created it: the writer thread creates it here. */
+    private DuckDBAppender appender() throws SQLException {
+        if (appender == null) {
+            appender = conn.createAppender(STAGE_DB, DuckDBConnection.DEFAULT_SCHEMA, "flows");
+        }
+        return appender;
     }
 
     Path file() {
@@ -247,7 +250,7 @@ final class DuckDbEngine implements SqlEngine {
     @Override
     public void stage(FlowRecord record, long timeMillis) {
         try {
-            appender.beginRow();
+            appender().beginRow();
             Column.write(record, timeMillis, sink);
             appender.endRow();
         } catch (SQLException e) {
@@ -270,7 +273,7 @@ final class DuckDbEngine implements SqlEngine {
             return;
         }
         try {
-            appender.flush();
+            appender().flush();
             long mark = rolledUpTo;
             conn.setAutoCommit(false);
             try (Statement st = conn.createStatement()) {
@@ -300,14 +303,16 @@ final class DuckDbEngine implements SqlEngine {
     }
 
     private void clearStage() {
-        try {
-            appender.close();
-        } catch (SQLException e) {
-            // the rows are dropped below either way
+        if (appender != null) {
+            try {
+                appender.close();
+            } catch (SQLException e) {
+                // the rows are dropped below either way
+            }
+            appender = null;
         }
         try (Statement st = conn.createStatement()) {
             st.execute("DELETE FROM " + STAGE);
-            openStage();
         } catch (SQLException e) {
             throw new StoreException("clearing the staging table failed: " + e.getMessage(), e);
         } finally {
@@ -442,11 +447,6 @@ final class DuckDbEngine implements SqlEngine {
 
     @Override
     public void close() {
-        try {
-            appender.close();
-        } catch (SQLException | RuntimeException e) {
-            // staged rows are lost with the stage
-        }
         closeQuietly(readRoot);
         closeQuietly(conn);
     }

@@ -292,7 +292,13 @@ public final class FlowWriter {
                 e.stage(r, s.timeOf(r, now));
             }
         } catch (RuntimeException ex) {
-            int lost = n - i;
+            // the stage may hold a partial row: start it afresh
+            int lost = e.staged() + n - i;
+            try {
+                e.discard();
+            } catch (RuntimeException discardFailed) {
+                LOG.debug("Flow store {}: discarding staged records failed", name, discardFailed);
+            }
             dropped.add(lost);
             droppedWriteError.add(lost);
             writeErrors.increment();

@@ -40,17 +40,17 @@ public final class Reference {
 
     /** The matches in the order of the search, as record numbers. */
     public static List<Long> ids(List<FlowRecord> records, FlowSearch s) {
-        Comparator<FlowRecord> tie = Comparator.<FlowRecord>comparingLong(FlowRecord::srcHi).thenComparingLong(FlowRecord::srcLo)
+        Comparator<FlowRecord> tie = Comparator.<FlowRecord>comparingLong(r -> r.srcHi()).thenComparingLong(FlowRecord::srcLo)
                 .thenComparingLong(FlowRecord::dstHi).thenComparingLong(FlowRecord::dstLo).thenComparingInt(FlowRecord::srcPort)
                 .thenComparingInt(FlowRecord::dstPort).thenComparingInt(FlowRecord::protocol)
                 .thenComparingLong(FlowRecord::exporterHi).thenComparingLong(FlowRecord::exporterLo)
-                .thenComparing(Comparator.comparingLong(FlowRecord::bytes).reversed())
-                .thenComparing(Comparator.comparingLong(FlowRecord::packets).reversed());
-        Comparator<FlowRecord> newest = Comparator.comparingLong(FlowRecord::receivedMillis).reversed();
+                .thenComparing(Comparator.<FlowRecord>comparingLong(r -> r.bytes()).reversed())
+                .thenComparing(Comparator.<FlowRecord>comparingLong(r -> r.packets()).reversed());
+        Comparator<FlowRecord> newest = Comparator.<FlowRecord>comparingLong(r -> r.receivedMillis()).reversed();
         Comparator<FlowRecord> order = switch (s.order()) {
             case NEWEST_FIRST -> newest.thenComparing(tie);
-            case OLDEST_FIRST -> Comparator.comparingLong(FlowRecord::receivedMillis).thenComparing(tie);
-            case BYTES -> Comparator.comparingLong(FlowRecord::bytes).reversed().thenComparing(newest).thenComparing(tie);
+            case OLDEST_FIRST -> Comparator.<FlowRecord>comparingLong(r -> r.receivedMillis()).thenComparing(tie);
+            case BYTES -> Comparator.<FlowRecord>comparingLong(r -> r.bytes()).reversed().thenComparing(newest).thenComparing(tie);
         };
         return records.stream().filter(matches(s)).sorted(order).map(FlowRecord::observationDomain).toList();
     }
