@@ -224,7 +224,7 @@ public class BandwidthDetector extends DetectorBase {
     @Override
     protected void updateState(Common prev, Common next, long now) {
         if (prev.maxKeys() != next.maxKeys()) {
-            table = table.resized(next.maxKeys());
+            table.maxKeys(next.maxKeys());
         }
         table.window(next.windowMillis(), now);
     }

@@ -165,7 +165,7 @@ public class FloodDetector extends DetectorBase {
     @Override
     protected void updateState(Common prev, Common next, long now) {
         if (prev.maxKeys() != next.maxKeys()) {
-            table = table.resized(next.maxKeys());
+            table.maxKeys(next.maxKeys());
         }
         table.window(next.windowMillis(), now);
     }

@@ -146,7 +146,7 @@ public class PortScanDetector extends DetectorBase {
     @Override
     protected void updateState(Common prev, Common next, long now) {
         if (prev.maxKeys() != next.maxKeys()) {
-            table = table.resized(next.maxKeys());
+            table.maxKeys(next.maxKeys());
         }
         table.window(next.windowMillis(), now);
     }

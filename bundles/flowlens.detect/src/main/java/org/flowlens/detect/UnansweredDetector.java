@@ -180,10 +180,10 @@ public class UnansweredDetector extends DetectorBase {
     @Override
     protected void updateState(Common prev, Common next, long now) {
         if (prev.maxKeys() != next.maxKeys()) {
-            table = table.resized(next.maxKeys());
+            table.maxKeys(next.maxKeys());
         }
         table.window(next.windowMillis(), now);
-        if (pending.capacity() != settings.maxPending()) {
+        if (pending.max() != settings.maxPending()) {
             // attempts waiting now settle as unanswered rather than being forgotten
             settle(now, Long.MAX_VALUE);
             pending = new PendingAttempts(settings.maxPending());

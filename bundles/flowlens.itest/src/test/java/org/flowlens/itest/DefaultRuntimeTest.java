@@ -192,12 +192,17 @@ public class DefaultRuntimeTest {
             if (!d.bundle.symbolicName.startsWith("flowlens.")) {
                 continue;
             }
-            boolean ok = !scr.getComponentConfigurationDTOs(d).isEmpty();
-            for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
+            if (!scr.isComponentEnabled(d)) {
+                continue;
+            }
+            var configs = scr.getComponentConfigurationDTOs(d);
+            // a component that requires configuration and has none is simply not configured here
+            boolean ok = !configs.isEmpty() || "require".equals(d.configurationPolicy);
+            for (ComponentConfigurationDTO c : configs) {
                 ok &= c.state == ComponentConfigurationDTO.ACTIVE || c.state == ComponentConfigurationDTO.SATISFIED;
             }
-            if (!ok && !"optional".equals(d.configurationPolicy)) {
-                out.add(d.name);
+            if (!ok) {
+                out.add(d.name + " " + configs.stream().map(c -> Integer.toString(c.state)).toList());
             }
         }
         return out;

@@ -65,14 +65,23 @@ public class AlertManager implements AlertService, EventHandler {
         Alert alert;
         Acknowledgement ack;
         int updates;
+        final List<Alert> timeline = new ArrayList<>(4);
 
         Kept(Alert alert) {
             this.alert = alert;
             this.updates = 1;
+            timeline.add(alert);
+        }
+
+        void add(Alert a) {
+            timeline.add(a);
+            if (timeline.size() > AlertEntry.TIMELINE) {
+                timeline.remove(1); // the first event stays
+            }
         }
 
         AlertEntry entry() {
-            return new AlertEntry(alert, ack, updates);
+            return new AlertEntry(alert, ack, updates, List.copyOf(timeline));
         }
     }
 
@@ -179,6 +188,7 @@ public class AlertManager implements AlertService, EventHandler {
                     k.alert = a;
                 }
                 k.updates++;
+                k.add(a);
             }
             put(a.id(), k);
         }

@@ -6,40 +6,62 @@ import java.util.List;
  * The state a detector keeps per key, bounded by a fixed number of keys: the {@link KeyIndex},
  * sliding-window counters ({@link Rings}), top contributors ({@link Contributors}), a few
  * distinct-element windows ({@link DistinctWindow}) and the highest sampling rate seen. Every part
- * is optional (zero metrics, zero contributors, zero sets).
+ * is optional (zero metrics, zero contributors, zero sets). The table starts small and doubles
+ * when full, up to its most keys, so an idle detector holds little memory.
  */
 public final class KeyTable {
-    private final KeyIndex index;
-    private final Rings rings;
-    private final Contributors top;
+    /** Entries a table starts with; it doubles when full, up to its most keys. */
+    static final int INITIAL = 256;
+
+    private KeyIndex index;
+    private Rings rings;
+    private Contributors top;
     private final int topK;
     private final int metrics;
     private final int nSets;
-    private final DistinctWindow[] sets;
-    private final int[] scale;
-    private final long[] decayedAt;
+    private DistinctWindow[] sets;
+    private int[] scale;
+    private long[] decayedAt;
     private long windowMillis;
+    private int maxKeys;
 
     public KeyTable(int maxKeys, int metrics, int topK, int nSets, long windowMillis) {
-        this(maxKeys, metrics, topK, nSets, windowMillis, null);
+        this(Math.min(maxKeys, INITIAL), metrics, topK, nSets, windowMillis, null);
+        this.maxKeys = maxKeys;
     }
 
-    private KeyTable(int maxKeys, int metrics, int topK, int nSets, long windowMillis, Rings shape) {
-        this.index = new KeyIndex(maxKeys);
+    private KeyTable(int capacity, int metrics, int topK, int nSets, long windowMillis, Rings shape) {
+        this.index = new KeyIndex(capacity);
         this.metrics = metrics;
-        this.rings = metrics <= 0 ? null : shape != null ? new Rings(maxKeys, shape) : new Rings(maxKeys, metrics, windowMillis);
+        this.rings = metrics <= 0 ? null : shape != null ? new Rings(capacity, shape) : new Rings(capacity, metrics, windowMillis);
         this.topK = topK;
-        this.top = topK > 0 ? new Contributors(maxKeys, topK) : null;
+        this.top = topK > 0 ? new Contributors(capacity, topK) : null;
         this.nSets = nSets;
-        this.sets = nSets > 0 ? new DistinctWindow[Math.multiplyExact(maxKeys, nSets)] : null;
-        this.scale = new int[maxKeys];
-        this.decayedAt = new long[maxKeys];
+        this.sets = nSets > 0 ? new DistinctWindow[Math.multiplyExact(capacity, nSets)] : null;
+        this.scale = new int[capacity];
+        this.decayedAt = new long[capacity];
         this.windowMillis = windowMillis;
+        this.maxKeys = capacity;
     }
 
-    /** The same table with room for {@code maxKeys}, holding as many of this table's keys as fit. */
-    public KeyTable resized(int maxKeys) {
-        KeyTable t = new KeyTable(maxKeys, metrics, topK, nSets, windowMillis, rings);
+    /**
+     * Changes the most keys the table may hold. Keys it holds stay (as many as fit when it shrinks);
+     * entry numbers may change.
+     */
+    public void maxKeys(int max) {
+        maxKeys = max;
+        if (index.capacity() > max || index.size() == index.capacity() && index.capacity() < max) {
+            rebuild(Math.min(max, Math.max(INITIAL, index.size() * 2)));
+        }
+    }
+
+    public int maxKeys() {
+        return maxKeys;
+    }
+
+    /** Moves every entry that fits into a table of {@code capacity} entries. */
+    private void rebuild(int capacity) {
+        KeyTable t = new KeyTable(capacity, metrics, topK, nSets, windowMillis, rings);
         for (int e = 0; e < index.capacity(); e++) {
             if (!index.used(e)) {
                 continue;
@@ -63,7 +85,12 @@ public final class KeyTable {
             t.scale[ne] = scale[e];
             t.decayedAt[ne] = decayedAt[e];
         }
-        return t;
+        index = t.index;
+        rings = t.rings;
+        top = t.top;
+        sets = t.sets;
+        scale = t.scale;
+        decayedAt = t.decayedAt;
     }
 
     public int capacity() {
@@ -94,14 +121,24 @@ public final class KeyTable {
         return index.find(hi, lo, tag);
     }
 
-    /** The key's entry, created (and cleared) when new; -1 when the table is full. */
+    /**
+     * The key's entry, created (and cleared) when new; -1 when the table holds its most keys. The
+     * table grows here, which renumbers entries: use the number returned, not one from before.
+     */
     public int entry(long hi, long lo, int tag, long now) {
         int r = index.findOrInsert(hi, lo, tag);
         if (r >= 0) {
             return r;
         }
         if (r == Integer.MIN_VALUE) {
-            return -1;
+            if (index.capacity() >= maxKeys) {
+                return -1;
+            }
+            rebuild((int) Math.min(maxKeys, 2L * index.capacity()));
+            r = index.findOrInsert(hi, lo, tag);
+            if (r >= 0 || r == Integer.MIN_VALUE) {
+                return r >= 0 ? r : -1;
+            }
         }
         int e = -(r + 1);
         if (rings != null) {

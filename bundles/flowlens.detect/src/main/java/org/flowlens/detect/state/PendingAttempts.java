@@ -6,16 +6,23 @@ package org.flowlens.detect.state;
  * than the detector's reply wait are taken out as unanswered.
  */
 public final class PendingAttempts {
-    private final KeyIndex index;
-    private final long[] time;
-    private final long[] srcHi;
-    private final long[] srcLo;
-    private final long[] dstHi;
-    private final long[] dstLo;
-    private final int[] dstPort;
-    private final long[] weight;
+    private final int max;
+    private KeyIndex index;
+    private long[] time;
+    private long[] srcHi;
+    private long[] srcLo;
+    private long[] dstHi;
+    private long[] dstLo;
+    private int[] dstPort;
+    private long[] weight;
 
-    public PendingAttempts(int capacity) {
+    /** @param max the most attempts waiting at once; the table starts small and doubles up to it */
+    public PendingAttempts(int max) {
+        this.max = max;
+        alloc(Math.min(max, KeyTable.INITIAL));
+    }
+
+    private void alloc(int capacity) {
         index = new KeyIndex(capacity);
         time = new long[capacity];
         srcHi = new long[capacity];
@@ -24,6 +31,30 @@ public final class PendingAttempts {
         dstLo = new long[capacity];
         dstPort = new int[capacity];
         weight = new long[capacity];
+    }
+
+    private void grow() {
+        KeyIndex oi = index;
+        long[] ot = time, osh = srcHi, osl = srcLo, odh = dstHi, odl = dstLo, ow = weight;
+        int[] op = dstPort;
+        alloc((int) Math.min(max, 2L * oi.capacity()));
+        for (int e = 0; e < oi.capacity(); e++) {
+            if (oi.used(e)) {
+                int n = -(index.findOrInsert(oi.hi(e), oi.lo(e), 0) + 1);
+                time[n] = ot[e];
+                srcHi[n] = osh[e];
+                srcLo[n] = osl[e];
+                dstHi[n] = odh[e];
+                dstLo[n] = odl[e];
+                dstPort[n] = op[e];
+                weight[n] = ow[e];
+            }
+        }
+    }
+
+    /** The most attempts waiting at once. */
+    public int max() {
+        return max;
     }
 
     private static long side(long hi, long lo, int port) {
@@ -36,9 +67,14 @@ public final class PendingAttempts {
      * @return false when the table is full (the caller decides what the attempt counts as)
      */
     public boolean add(long sHi, long sLo, int sPort, long dHi, long dLo, int dPort, long w, long now) {
-        int r = index.findOrInsert(side(sHi, sLo, sPort), side(dHi, dLo, dPort), 0);
+        long kh = side(sHi, sLo, sPort), kl = side(dHi, dLo, dPort);
+        int r = index.findOrInsert(kh, kl, 0);
         if (r == Integer.MIN_VALUE) {
-            return false;
+            if (index.capacity() >= max) {
+                return false;
+            }
+            grow();
+            r = index.findOrInsert(kh, kl, 0);
         }
         if (r >= 0) {
             weight[r] += w;
@@ -63,6 +99,7 @@ public final class PendingAttempts {
         return index.find(side(peerHi, peerLo, peerPort), side(hi, lo, port), 0);
     }
 
+    /** Entries now (at most {@link #max()}); entry numbers are below it. */
     public int capacity() {
         return index.capacity();
     }

@@ -52,6 +52,7 @@ class AlertManagerTest {
         assertEquals("a", active.get(0).alert().id());
         assertEquals(State.ONGOING, active.get(0).alert().state());
         assertEquals(2, active.get(0).updates());
+        assertEquals(List.of(State.RAISED, State.ONGOING), active.get(0).timeline().stream().map(Alert::state).toList());
 
         List<AlertEntry> history = m.history(null, 10);
         assertEquals(List.of("b", "a"), history.stream().map(e -> e.alert().id()).toList());
@@ -63,6 +64,22 @@ class AlertManagerTest {
         m.handleEvent(AlertEvents.event(alert("b", "flood", State.ONGOING, 3_500)));
         assertEquals(State.RESOLVED, m.get("b").orElseThrow().alert().state());
         assertEquals(1, m.active().size());
+    }
+
+    @Test
+    void theTimelineKeepsTheFirstAndTheLatestEvents() {
+        AlertManager m = start(100);
+        m.handleEvent(AlertEvents.event(alert("a", "flood", State.RAISED, 1)));
+        for (int i = 2; i <= 40; i++) {
+            m.handleEvent(AlertEvents.event(alert("a", "flood", State.ONGOING, i)));
+        }
+        m.handleEvent(AlertEvents.event(alert("a", "flood", State.RESOLVED, 41)));
+        AlertEntry e = m.get("a").orElseThrow();
+        assertEquals(41, e.updates());
+        assertEquals(AlertEntry.TIMELINE, e.timeline().size());
+        assertEquals(State.RAISED, e.timeline().get(0).state());
+        assertEquals(27, e.timeline().get(1).lastMillis());
+        assertEquals(State.RESOLVED, e.timeline().get(AlertEntry.TIMELINE - 1).state());
     }
 
     @Test

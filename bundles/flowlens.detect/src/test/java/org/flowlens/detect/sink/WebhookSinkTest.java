@@ -12,6 +12,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -103,9 +104,11 @@ class WebhookSinkTest {
     }
 
     private static Alert alert(Severity severity, State state) {
+        Map<String, Object> top = new LinkedHashMap<>();
+        top.put("address", "198.51.100.1");
+        top.put("packets", 12345L);
         return new Alert("flood-ab12-x1", "flood", "10.0.0.10 pps", severity, state, 1_700_000_000_000L,
-                1_700_000_001_000L, 250_000, 100_000, "10.0.0.10 receives 250 kpkt/s",
-                List.of(Map.of("address", "198.51.100.1", "packets", 12345L)));
+                1_700_000_001_000L, 250_000, 100_000, "10.0.0.10 receives 250 kpkt/s", List.of(top));
     }
 
     private Request next() throws InterruptedException {

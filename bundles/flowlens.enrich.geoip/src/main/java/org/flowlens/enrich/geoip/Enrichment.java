@@ -3,7 +3,6 @@ package org.flowlens.enrich.geoip;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
@@ -45,10 +44,8 @@ public final class Enrichment implements Closeable {
             try {
                 BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
                 return new Stamp(a.lastModifiedTime().toMillis(), a.size(), a.fileKey());
-            } catch (NoSuchFileException e) {
-                return null;
             } catch (IOException e) {
-                return null;
+                return null; // missing or unreadable: treated as absent
             }
         }
     }

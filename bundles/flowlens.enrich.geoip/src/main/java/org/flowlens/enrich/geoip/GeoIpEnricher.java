@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * load in the background and reload when they change on disk; until then records pass with
  * special ranges labelled only.
  */
-@Component(service = {FlowEnricher.class, AddressLookup.class}, configurationPid = GeoIpEnricher.PID,
+@Component(service = {FlowEnricher.class, AddressLookup.class}, configurationPid = GeoIpEnricher.PID, immediate = true,
         property = "service.ranking:Integer=200")
 @Designate(ocd = GeoIpEnricher.Config.class)
 public class GeoIpEnricher implements FlowEnricher, AddressLookup {

@@ -57,8 +57,8 @@ final class MaxMindDatabase implements Closeable {
     }
 
     /**
-     * Opens and checks a database: its metadata must name a City, Country or ASN database, as
-     * {@code expected} asks (null: City or Country), and a probe lookup must go through.
+     * Opens and checks a database: its metadata must name a City or Country database when
+     * {@code geo} is set, an ASN database otherwise, and probe lookups must go through.
      *
      * @throws IOException with a message that says why the file is refused
      */
