@@ -163,10 +163,13 @@ public final class Aggregator implements FlowQueryService {
             long bytes = 0, packets = 0;
             for (int i = 0; i < n; i++) {
                 FlowRecord r = batch.get(i);
-                bytes += r.bytes();
-                packets += r.packets();
+                bytes += Math.max(0, r.bytes());
+                packets += Math.max(0, r.packets());
                 long t = source == Settings.TimeSource.RECEIVED ? r.receivedMillis()
                         : source == Settings.TimeSource.END ? r.endMillis() : now;
+                if (t <= 0) {
+                    t = now; // a source that did not stamp the record: it arrives now
+                }
                 if (t < pane.startMillis || t >= pane.endMillis) {
                     if (t >= pane.endMillis) {
                         if (t < newest && pending.size() < Settings.MAX_PENDING) {
@@ -639,7 +642,7 @@ public final class Aggregator implements FlowQueryService {
         String dstSpec = spec(v, FlowQueryService.DESTINATIONS);
         KeyTable src = table(w, srcSpec, 2);
         KeyTable dst = table(w, dstSpec, 2);
-        KeyTable both = new KeyTable(2, 0, 0, Math.max(1, src.size() + dst.size()), KeyTable.Mode.EVICT, KeyTable.BYTES);
+        KeyTable both = KeyTable.presized(2, Math.max(1, src.size() + dst.size()));
         both.addAll(src, null);
         both.addAll(dst, null);
         double seconds = w.spanMillis() / 1000.0;
@@ -672,7 +675,7 @@ public final class Aggregator implements FlowQueryService {
         int portField = d.indexOf(Field.DST_PORT);
         int protoField = d.indexOf(Field.PROTOCOL);
         KeyTable t = table(w, spec, d.words);
-        KeyTable byPort = new KeyTable(1, 0, 0, Math.max(1, t.size()), KeyTable.Mode.EVICT, KeyTable.BYTES);
+        KeyTable byPort = KeyTable.presized(1, Math.max(1, t.size()));
         long[] key = new long[1];
         for (int id = 0; id < t.size(); id++) {
             key[0] = d.number(portField, t.keyWords(), t.keyOffset(id));

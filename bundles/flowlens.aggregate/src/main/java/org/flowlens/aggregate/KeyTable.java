@@ -75,6 +75,11 @@ final class KeyTable {
         allocate(Math.max(1, alloc));
     }
 
+    /** A table allocated for its full capacity up front (for query-time scratch tables of known size). */
+    static KeyTable presized(int words, int capacity) {
+        return new KeyTable(words, 0, 0, capacity, Mode.EVICT, BYTES, capacity);
+    }
+
     /** An empty table of the same shape. */
     KeyTable emptyLike(int newCapacity) {
         return new KeyTable(words, objects, payload, newCapacity, mode, rank);
@@ -120,6 +125,11 @@ final class KeyTable {
     private static final long[] MULTIPLIERS = {0x9E3779B97F4A7C15L, 0xC2B2AE3D27D4EB4FL, 0x165667B19E3779F9L,
         0xD6E8FEB86659FD93L, 0xFF51AFD7ED558CCDL, 0xC4CEB9FE1A85EC53L, 0xBF58476D1CE4E5B9L, 0x94D049BB133111EBL};
 
+    /** Equality of key objects; interned strings match by identity, others by their cached hash first. */
+    static boolean sameObject(Object a, Object b) {
+        return a == b || a != null && b != null && a.hashCode() == b.hashCode() && a.equals(b);
+    }
+
     private boolean same(int id, long[] k, int ko, Object[] o, int oo) {
         long[] d = data;
         int base = id * stride;
@@ -131,9 +141,7 @@ final class KeyTable {
         if (objects != 0) {
             int ob = id * objects;
             for (int j = 0; j < objects; j++) {
-                Object a = objs[ob + j];
-                Object b = o[oo + j];
-                if (a != b && (a == null || !a.equals(b))) {
+                if (!sameObject(objs[ob + j], o[oo + j])) {
                     return false;
                 }
             }
@@ -169,6 +177,9 @@ final class KeyTable {
      * misses of a batch overlap instead of following one another; returns a value to keep the loads alive.
      */
     int touch(int[] hs, int n) {
+        if (index.length <= 4096) {
+            return 0; // small enough to stay in the core's caches
+        }
         int[] idx = index;
         int m = mask;
         long[] d = data;

@@ -67,8 +67,8 @@ final class Pane {
         for (int j = 0; j < n; j++) {
             FlowRecord r = batch.get(sel[j]);
             rs[j] = r;
-            runBytes[j] = r.bytes();
-            runPackets[j] = r.packets();
+            runBytes[j] = Math.max(0, r.bytes());
+            runPackets[j] = Math.max(0, r.packets());
             add(r);
         }
         Dimension[] ds = dims;
@@ -105,7 +105,7 @@ final class Pane {
     }
 
     /** Records one addAll call handles at most. */
-    static final int RUN = 256;
+    static final int RUN = 64;
     private final FlowRecord[] run = new FlowRecord[RUN];
     private final long[] runBytes = new long[RUN];
     private final long[] runPackets = new long[RUN];
@@ -124,8 +124,7 @@ final class Pane {
             }
         }
         for (int i = 0; i < o; i++) {
-            Object a = ob[ko + i], b = ob[ko - o + i];
-            if (a != b && (a == null || !a.equals(b))) {
+            if (!KeyTable.sameObject(ob[ko + i], ob[ko - o + i])) {
                 return false;
             }
         }
@@ -134,8 +133,8 @@ final class Pane {
 
     /** Everything but the dimension tables, for one record. */
     private void add(FlowRecord r) {
-        long b = r.bytes();
-        long p = r.packets();
+        long b = Math.max(0, r.bytes());
+        long p = Math.max(0, r.packets());
         records++;
         bytes += b;
         packets += p;

@@ -232,20 +232,21 @@ class AggregatorTest {
     void lateStaleAndFutureRecords() {
         Streams.Clock clock = new Streams.Clock(T0 + 30_000);
         Aggregator a = new Aggregator(settings(List.of("src_addr"), 100, 64), clock, Runnable::run);
-        List<FlowRecord> r = Streams.records(4, 1, 1, 0, 15);
+        List<FlowRecord> r = Streams.records(5, 1, 1, 0, 15);
         r.get(0).receivedMillis(T0 + 30_500); // current bucket
         r.get(1).receivedMillis(T0 + 20_000); // two buckets back, within the 60 s lateness
         r.get(2).receivedMillis(T0 - 600_000); // ten minutes old
         r.get(3).receivedMillis(T0 + 3_600_000); // an hour ahead
-        a.accept(Streams.batch(r, 0, 4));
+        r.get(4).receivedMillis(0); // never stamped: arrives now
+        a.accept(Streams.batch(r, 0, 5));
         clock.now = T0 + 31_000;
         a.refresh();
         var st = a.status();
         assertEquals(1, st.late());
         assertEquals(1, st.stale());
         assertEquals(1, st.future());
-        assertEquals(4, a.totals().flows());
-        long expected = r.get(0).bytes() + r.get(1).bytes() + r.get(3).bytes();
+        assertEquals(5, a.totals().flows());
+        long expected = r.get(0).bytes() + r.get(1).bytes() + r.get(3).bytes() + r.get(4).bytes();
         assertEquals(expected, a.window(M1).bytes());
         assertEquals(expected, a.window(H1).bytes());
     }
