@@ -47,7 +47,7 @@
     if (bps == null || isNaN(bps)) return '–';
     const u = ['bit/s', 'kbit/s', 'Mbit/s', 'Gbit/s', 'Tbit/s']; let i = 0; let v = Number(bps);
     while (Math.abs(v) >= 1000 && i < u.length - 1) { v /= 1000; i++; }
-    return v.toFixed(i === 0 ? 0 : 2) + ' ' + u[i];
+    return v.toFixed(i === 0 || Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2) + ' ' + u[i];
   }
   function fmtNum(n) { return n == null || isNaN(n) ? '–' : Number(n).toLocaleString(state.lang); }
   function fmtTime(ms) { return ms ? new Date(ms).toLocaleString(state.lang) : '–'; }
@@ -110,6 +110,7 @@
     container.appendChild(div);
     const c = echarts.init(div, null, { renderer: 'canvas', locale: state.lang === 'zh-CN' ? 'ZH' : 'EN' });
     option.animation = false;
+    if (option.grid) option.grid.containLabel = true;
     option.tooltip = Object.assign({ renderMode: 'richText', confine: true }, option.tooltip || {});
     c.on('finished', () => div.setAttribute('data-rendered', '1'));
     c.setOption(option);
@@ -127,6 +128,7 @@
   }
 
   function ready(page) {
+    state.charts.forEach(c => c.resize());
     document.body.setAttribute('data-page', page);
     document.body.setAttribute('data-ready', '1');
     if (state.firstRender === null) { state.firstRender = performance.now(); window.flowlensFirstRender = state.firstRender; }
@@ -327,8 +329,8 @@
       { key: 'last', label: t('last_seen'), value: a => a.alert.last_millis, render: a => fmtTime(a.alert.last_millis) },
       { key: 'value', label: t('value'), num: true, value: a => a.alert.value, render: a => fmtNum(a.alert.value) },
       { key: 'threshold', label: t('threshold'), num: true, value: a => a.alert.threshold, render: a => fmtNum(a.alert.threshold) },
-      { key: 'msg', label: t('message'), value: a => a.alert.message, width: 70 },
-      { key: 'evidence', label: t('evidence'), value: a => (a.alert.evidence || []).map(e => Object.entries(e).map(([k, v]) => k + '=' + v).join(' ')).join('; '), width: 60 },
+      { key: 'msg', label: t('message'), value: a => a.alert.message, width: 50 },
+      { key: 'evidence', label: t('evidence'), value: a => (a.alert.evidence || []).map(e => Object.entries(e).map(([k, v]) => k + '=' + v).join(' ')).join('; '), width: 36 },
       { key: 'ack', label: t('acknowledged'), value: a => a.acknowledgement ? a.acknowledgement.by : '', render: a => a.acknowledgement
         ? el('td', { title: a.acknowledgement.note || '' }, a.acknowledgement.by) : canAck
           ? el('td', null, el('button', { class: 'ack', onclick: async () => { await api('/api/alerts/ack', { body: { id: a.alert.id, note: '' } }); route(); } }, t('acknowledge'))) : '' }];

@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Dictionary;
 import java.util.Enumeration;
-import java.util.LinkedHashMap;
+import java.util.TreeMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -99,7 +99,7 @@ public class ConfigFileSync implements ConfigurationListener {
     /** Rewrites the lines whose values differ; returns whether the file changed. */
     static boolean writeBack(Path file, Dictionary<String, Object> props) throws IOException {
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        Map<String, Object> values = new LinkedHashMap<>();
+        Map<String, Object> values = new TreeMap<>();
         for (Enumeration<String> keys = props.keys(); keys.hasMoreElements();) {
             String k = keys.nextElement();
             if (!SKIP.contains(k) && !k.startsWith(":") && !k.startsWith(".")) {
@@ -142,7 +142,10 @@ public class ConfigFileSync implements ConfigurationListener {
         return changed;
     }
 
-    /** The typed form FileInstall reads back: {@code I"3"}, {@code B"true"}, {@code "text"}, {@code ["a","b"]}. */
+    /**
+     * The typed form FileInstall reads back: {@code I"3"}, {@code B"true"}, {@code "text"},
+     * {@code ["a","b"]}; decimals as text ({@code "0.5"}), which components convert.
+     */
     static String encode(Object v) {
         if (v.getClass().isArray()) {
             StringBuilder sb = new StringBuilder("[");
@@ -163,12 +166,7 @@ public class ConfigFileSync implements ConfigurationListener {
         if (v instanceof Boolean) {
             return "B\"" + v + "\"";
         }
-        if (v instanceof Double) {
-            return "D\"" + v + "\"";
-        }
-        if (v instanceof Float) {
-            return "F\"" + v + "\"";
-        }
+        // decimals stay text: FileInstall would read D"..." and F"..." as raw IEEE bits
         String s = v.toString();
         StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
         for (char ch : s.toCharArray()) {

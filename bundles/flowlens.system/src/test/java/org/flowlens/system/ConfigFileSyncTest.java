@@ -26,8 +26,9 @@ class ConfigFileSyncTest {
         props.put("queueSize", 4096);
         props.put("level", "debug");
         props.put("names", new String[] {"a", "b\"c"});
+        props.put("ratio", 0.5d);
         assertTrue(ConfigFileSync.writeBack(f, props));
-        assertEquals(List.of("# workers", "workers=I\"3\"", "queueSize=I\"4096\"", "level=\"$[env:LEVEL;default=info]\"", "names=[\"a\",\"b\\\"c\"]"),
+        assertEquals(List.of("# workers", "workers=I\"3\"", "queueSize=I\"4096\"", "level=\"$[env:LEVEL;default=info]\"", "names=[\"a\",\"b\\\"c\"]", "ratio=\"0.5\""),
                 Files.readAllLines(f));
         assertFalse(ConfigFileSync.writeBack(f, props), "nothing changes the second time");
     }

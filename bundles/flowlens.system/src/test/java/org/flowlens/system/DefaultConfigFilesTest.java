@@ -32,8 +32,13 @@ class DefaultConfigFilesTest {
                     if (t.isEmpty() || t.startsWith("#") || eq < 0) {
                         continue;
                     }
-                    if (!TYPED.matcher(t.substring(eq + 1).trim()).matches()) {
+                    String value = t.substring(eq + 1).trim();
+                    if (!TYPED.matcher(value).matches()) {
                         untyped.add(f.getFileName() + ": " + t);
+                    }
+                    // FileInstall reads D"..." and F"..." as raw IEEE bits, not as decimal text
+                    if (value.startsWith("D\"") || value.startsWith("F\"")) {
+                        untyped.add(f.getFileName() + ": " + t + " (write decimals as \"0.5\")");
                     }
                 }
             }

@@ -1,30 +1,30 @@
 package org.flowlens.web;
 
+import java.io.File;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.Dictionary;
 import java.util.HashMap;
-import java.util.Hashtable;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-import org.osgi.service.cm.Configuration;
-import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.osgi.service.metatype.annotations.Option;
 import org.osgi.service.servlet.runtime.HttpServiceRuntime;
+import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +46,8 @@ import jakarta.servlet.http.HttpServletRequest;
 @Designate(ocd = Security.Config.class)
 public class Security {
     static final String PID = "flowlens.security";
-    static final String GENERATED = "generatedPasswordHash";
+    /** File in the bundle's data area holding the hash of the generated administrator password. */
+    static final String GENERATED_FILE = "generated-admin-password.hash";
     private static final Logger LOG = LoggerFactory.getLogger(Security.class);
     static final String HOW_TO_SET = "Set a password: FLOWLENS_ADMIN_PASSWORD in the environment, or adminPassword (or adminPasswordHash, "
             + "or users) in config/flowlens.security.cfg; 'java -cp flowlens.web.jar org.flowlens.web.PasswordHash <password>' prints a hash.";
@@ -97,7 +98,7 @@ public class Security {
 
     record Account(String name, Role role, String hash) {}
 
-    private final ConfigurationAdmin configAdmin;
+    private final BundleContext context;
     private final LoginSessions sessions = new LoginSessions(30 * 60_000L, 12 * 3_600_000L, 1000);
     /** SHA-256 digests of Authorization headers already verified, so PBKDF2 runs once per credential. */
     private final Map<String, Account> verified = new ConcurrentHashMap<>();
@@ -107,8 +108,8 @@ public class Security {
     private EventLog events;
 
     @Activate
-    public Security(@Reference ConfigurationAdmin configAdmin, Config config, Map<String, Object> properties) throws IOException {
-        this.configAdmin = configAdmin;
+    public Security(BundleContext context, Config config, Map<String, Object> properties) throws IOException {
+        this.context = context;
         try {
             apply(config, properties);
         } catch (IllegalArgumentException e) {
@@ -128,7 +129,7 @@ public class Security {
         }
     }
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void bindEvents(EventLog log) {
         events = log;
     }
@@ -226,15 +227,16 @@ public class Security {
         }
         if (!configured) {
             // the Felix Web Console always needs a credential: a generated one, printed once, only its hash kept
-            Object kept = properties.get(GENERATED);
-            String hash = kept instanceof String s && PasswordHash.isHash(s) ? s : null;
+            // kept in the bundle's own data area, not in the configuration (which may be a file the operator edits)
+            File keep = context.getDataFile(GENERATED_FILE);
+            String kept = keep != null && keep.isFile() ? Files.readString(keep.toPath(), StandardCharsets.UTF_8).trim() : null;
+            String hash = PasswordHash.isHash(kept) ? kept : null;
             if (hash == null) {
                 String generated = PasswordHash.generate();
                 hash = PasswordHash.hash(generated);
-                Configuration c = configAdmin.getConfiguration(PID, "?");
-                Dictionary<String, Object> props = c.getProperties() != null ? c.getProperties() : new Hashtable<>();
-                props.put(GENERATED, hash);
-                c.update(props);
+                if (keep != null) {
+                    Files.writeString(keep.toPath(), hash + "\n", StandardCharsets.UTF_8);
+                }
                 LOG.warn("\n==========================================================================\n"
                         + " No password is configured. The Flowlens console is open on loopback\n"
                         + " only; the Felix Web Console (/system/console) signs in with:\n"

@@ -31,7 +31,7 @@ import jakarta.servlet.http.HttpServletResponse;
  * the rate of {@code /ingest} per client. {@code /healthz} and {@code /metrics} are not behind it.
  */
 @Component(service = Filter.class, configurationPid = SecurityFilter.PID)
-@HttpWhiteboardFilterPattern({"/api/*", "/ingest", "/ws/*", "/console/*", "/"})
+@HttpWhiteboardFilterPattern({"/api/*", "/ingest", "/ws/*", "/console/*"})
 @Designate(ocd = SecurityFilter.Config.class)
 public class SecurityFilter implements Filter {
     static final String PID = "flowlens.web.http";

@@ -80,11 +80,6 @@ class ConsoleBrowserTest {
                 Files.copy(p, work.resolve("config").resolve(p.getFileName()));
             }
         }
-        if (!contains(jar, "flowlens.aggregate")) {
-            // the aggregator is a plugin like any other: dropped into plugins/ it starts without a restart
-            Path agg = Paths.get(System.getProperty("flowlens.aggregateJar", "../flowlens.aggregate/target/flowlens.aggregate-0.1.0-SNAPSHOT.jar"));
-            Files.copy(agg, work.resolve("plugins").resolve("flowlens.aggregate.jar"));
-        }
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
@@ -98,6 +93,23 @@ class ConsoleBrowserTest {
         runtime = pb.start();
         await("/healthz 200", 60_000, () -> status("/healthz") == 200);
         await("the aggregator", 60_000, () -> status("/api/windows") == 200);
+        if (contains(jar, "flowlens.detect")) {
+            await("the port scan detector", 60_000, () -> get("/api/alerts").contains("\"portscan\""));
+            long[] sent = {0};
+            await("the port scan alert", 60_000, () -> {
+                if (System.nanoTime() - sent[0] > TimeUnit.SECONDS.toNanos(10)) {
+                    // (again if the detector was still starting when the first scan went by)
+                    try {
+                        assertEquals(200, post("/ingest", Traffic.scan("10.66.6.6", "192.0.2.50").toString()).statusCode());
+                    } catch (IOException | InterruptedException e) {
+                        throw new AssertionError(e);
+                    }
+                    sent[0] = System.nanoTime();
+                }
+                return get("/api/alerts").contains("10.66.6.6");
+            });
+        }
+        // the traffic mix after the scan, so that the newest records (live feed, first log page) are the mix
         for (int i = 0; i < 6; i++) {
             HttpResponse<String> r = post("/ingest", Traffic.batch(500, i).toString());
             assertEquals(200, r.statusCode(), r.body());
@@ -159,7 +171,9 @@ class ConsoleBrowserTest {
             driver.get(base + "/console/#/" + p);
             page(p);
             if (p.equals("live")) {
-                new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> !d.findElements(By.cssSelector("table.live tbody tr td a.ip")).isEmpty());
+                // both feeds update the page: the flow log and the live sessions
+                new WebDriverWait(driver, Duration.ofSeconds(30)).until(d -> !d.findElements(By.cssSelector("table.live tbody tr td a.ip")).isEmpty()
+                        && !d.findElements(By.cssSelector("#page-live table.sessions tbody tr td a.ip")).isEmpty());
             }
             List<WebElement> charts = driver.findElements(By.cssSelector("#page-" + p + " .chart"));
             new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> charts.stream().allMatch(c -> "1".equals(c.getDomAttribute("data-rendered"))));
@@ -177,6 +191,13 @@ class ConsoleBrowserTest {
                 assertTrue(errors.isEmpty(), p + ": " + errors);
             }
             shot(p);
+            if (p.equals("alerts") && !driver.findElements(By.cssSelector("table.alerts-active button.ack")).isEmpty()) {
+                // the open loopback console is an administrator: acknowledge the scan alert
+                driver.findElement(By.cssSelector("table.alerts-active button.ack")).click();
+                new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> get("/api/alerts").contains("\"by\":\"anonymous\""));
+                page("alerts");
+                shot("alerts-acknowledged");
+            }
         }
         driver.get(base + "/console/#/ip/10.0.1.5");
         page("ip");
@@ -187,7 +208,7 @@ class ConsoleBrowserTest {
     @Order(3)
     void hostileTextFromTheNetworkIsShownAsText() throws Exception {
         for (String p : new String[] {"logs", "live", "events"}) {
-            driver.get(base + "/console/#/" + p + (p.equals("logs") ? "?ip=" : ""));
+            driver.get(base + "/console/#/" + p + (p.equals("logs") ? "?dst_port=" + Traffic.HOSTILE_PORT : ""));
             page(p);
             if (p.equals("live")) {
                 new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> !d.findElements(By.cssSelector("table.live tbody tr")).isEmpty());

@@ -10,7 +10,29 @@ final class Traffic {
     /** A domain name as a hostile DNS answer or SNI could carry it: markup, quotes, 300 characters. */
     static final String HOSTILE = ("<script>alert(1)</script>\"'<img src=x onerror=alert(2)>" + "x".repeat(300)).substring(0, 300);
 
+    /** The destination port of the records with the hostile name, so that a log search finds them. */
+    static final int HOSTILE_PORT = 8443;
+
     private Traffic() {}
+
+    /** A port scan: one source probing 300 ports of one host with single SYN packets. */
+    static JsonArray scan(String source, String target) {
+        JsonArray a = new JsonArray();
+        for (int port = 1; port <= 300; port++) {
+            JsonObject o = new JsonObject();
+            o.addProperty("router", "192.0.2.1");
+            o.addProperty("src_ip", source);
+            o.addProperty("dst_ip", target);
+            o.addProperty("src_port", 40000 + port);
+            o.addProperty("dst_port", port);
+            o.addProperty("protocol", "TCP");
+            o.addProperty("tcp_flags", 2);
+            o.addProperty("bytes", 60);
+            o.addProperty("packets", 1);
+            a.add(o);
+        }
+        return a;
+    }
 
     static JsonArray batch(int n, long seed) {
         Random r = new Random(seed);
@@ -33,6 +55,8 @@ final class Traffic {
             o.addProperty("out_if", 5);
             if (i % 40 == 0) {
                 o.addProperty("dst_domain", HOSTILE);
+                o.addProperty("protocol", "TCP");
+                o.addProperty("dst_port", HOSTILE_PORT);
             } else if (i % 7 == 0) {
                 o.addProperty("dst_domain", "cdn" + r.nextInt(5) + ".example.net");
             }
