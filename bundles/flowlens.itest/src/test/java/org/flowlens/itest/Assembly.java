@@ -77,6 +77,29 @@ final class Assembly {
         }
     }
 
+    /**
+     * Flowlens components that are not active, with their states; a component that requires a
+     * configuration and has none is simply not configured and does not count.
+     */
+    static List<String> inactiveComponents(org.osgi.service.component.runtime.ServiceComponentRuntime scr) {
+        List<String> out = new ArrayList<>();
+        for (org.osgi.service.component.runtime.dto.ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
+            if (!d.bundle.symbolicName.startsWith("flowlens.") || !scr.isComponentEnabled(d)) {
+                continue;
+            }
+            var configs = scr.getComponentConfigurationDTOs(d);
+            boolean ok = !configs.isEmpty() || "require".equals(d.configurationPolicy);
+            for (var c : configs) {
+                ok &= c.state == org.osgi.service.component.runtime.dto.ComponentConfigurationDTO.ACTIVE
+                        || c.state == org.osgi.service.component.runtime.dto.ComponentConfigurationDTO.SATISFIED;
+            }
+            if (!ok) {
+                out.add(d.name + " " + configs.stream().map(c -> Integer.toString(c.state)).toList());
+            }
+        }
+        return out;
+    }
+
     private static void deleteTree(Path dir) throws IOException {
         if (Files.exists(dir)) {
             try (Stream<Path> walk = Files.walk(dir)) {

@@ -66,7 +66,7 @@ public class DefaultRuntimeTest {
 
     @Test
     public void everyFlowlensComponentIsActive() {
-        Await.until("all Flowlens components active", 30_000, () -> inactiveComponents().isEmpty(), () -> inactiveComponents().toString());
+        Await.until("all Flowlens components active", 30_000, () -> Assembly.inactiveComponents(scr).isEmpty(), () -> Assembly.inactiveComponents(scr).toString());
         int flowlensComponents = 0;
         for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
             if (d.bundle.symbolicName.startsWith("flowlens.")) {
@@ -184,28 +184,6 @@ public class DefaultRuntimeTest {
             }
         }
         return null;
-    }
-
-    private List<String> inactiveComponents() {
-        List<String> out = new ArrayList<>();
-        for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
-            if (!d.bundle.symbolicName.startsWith("flowlens.")) {
-                continue;
-            }
-            if (!scr.isComponentEnabled(d)) {
-                continue;
-            }
-            var configs = scr.getComponentConfigurationDTOs(d);
-            // a component that requires configuration and has none is simply not configured here
-            boolean ok = !configs.isEmpty() || "require".equals(d.configurationPolicy);
-            for (ComponentConfigurationDTO c : configs) {
-                ok &= c.state == ComponentConfigurationDTO.ACTIVE || c.state == ComponentConfigurationDTO.SATISFIED;
-            }
-            if (!ok) {
-                out.add(d.name + " " + configs.stream().map(c -> Integer.toString(c.state)).toList());
-            }
-        }
-        return out;
     }
 
     private double gauge(String name) {

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import org.flowlens.api.decode.FlowDecoder;
 import org.flowlens.api.decode.WireVersion;
@@ -39,8 +41,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The spine: decoder dispatch by wire version, a bounded queue with workers, enrichers in ranking
  * order, then fan-out to every consumer through its own channel.
+ *
+ * <p>Records decoded from datagrams are gathered per source thread into batches of up to
+ * {@link Config#batchRecords()} records, handed to the workers when full and at the latest after
+ * {@link Config#flushMillis()}: one queue hand-off and one wake-up per consumer for many datagrams
+ * instead of one per datagram, which is what the fan-out costs most at high rates.
  */
-@Component(service = FlowPipeline.class, configurationPid = "flowlens.pipeline")
+@Component(service = FlowPipeline.class, configurationPid = "flowlens.pipeline", immediate = true)
 @Designate(ocd = Pipeline.Config.class)
 public class Pipeline implements FlowPipeline {
     private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
@@ -58,9 +65,39 @@ public class Pipeline implements FlowPipeline {
 
         @AttributeDefinition(name = "Exporter limit", description = "Exporters tracked with counters of their own; traffic from more is counted under exporter=\"other\" (1-100000).")
         int exporterLimit() default 10_000;
+
+        @AttributeDefinition(name = "Batch size (records)", description = "Records decoded from datagrams are gathered per receiving thread into batches of up to this many before they go to the workers (1-100000; 1: one batch per datagram).")
+        int batchRecords() default 1024;
+
+        @AttributeDefinition(name = "Flush interval (ms)", description = "A batch that is not full goes to the workers after at most this long (1-1000).")
+        int flushMillis() default 5;
     }
 
     private record DecoderEntry(FlowDecoder decoder, String format, int[] versions, int ranking, long serviceId) {}
+
+    /** The batch a source thread is filling; guarded by its own monitor (the flusher takes it too). */
+    private static final class Pending {
+        final Thread owner = Thread.currentThread();
+        FlowBatch batch;
+
+        Pending(int capacity) {
+            batch = new FlowBatch(capacity);
+        }
+
+        /** Takes the batch if it has records, leaving an empty one; null when empty. */
+        synchronized FlowBatch take(int capacity) {
+            if (batch.isEmpty()) {
+                return null;
+            }
+            FlowBatch b = batch;
+            batch = new FlowBatch(capacity);
+            return b;
+        }
+    }
+
+    private final List<Pending> pendings = new CopyOnWriteArrayList<>();
+    private final ThreadLocal<Pending> pending = new ThreadLocal<>();
+    private volatile Thread flusher;
 
     private final Map<Integer, DecoderEntry> decoders = new ConcurrentHashMap<>();
     private final List<DecoderEntry> decoderList = new CopyOnWriteArrayList<>();
@@ -105,7 +142,12 @@ public class Pipeline implements FlowPipeline {
         metrics.gauge("flowlens_pipeline_queue_length", "Batches waiting for a worker", () -> stage == null ? 0 : stage.length());
         metrics.gauge("flowlens_pipeline_queue_capacity", "Batches the queue holds", () -> stage == null ? 0 : stage.capacity());
         stage = new Stage(this.config.workers(), this.config.queueSize(), this::process, generation++);
-        LOG.info("Pipeline started: {} workers, queue of {} batches", this.config.workers(), this.config.queueSize());
+        Thread f = new Thread(this::flushLoop, "flowlens-pipeline-flusher");
+        f.setDaemon(true);
+        flusher = f;
+        f.start();
+        LOG.info("Pipeline started: {} workers, queue of {} batches, batches of up to {} records flushed every {} ms", this.config.workers(),
+                this.config.queueSize(), this.config.batchRecords(), this.config.flushMillis());
     }
 
     @Modified
@@ -130,6 +172,17 @@ public class Pipeline implements FlowPipeline {
 
     @Deactivate
     synchronized void deactivate() {
+        Thread f = flusher;
+        flusher = null;
+        if (f != null) {
+            f.interrupt();
+            try {
+                f.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        flushAll();
         Stage old = stage;
         stage = null;
         if (old != null) {
@@ -155,6 +208,10 @@ public class Pipeline implements FlowPipeline {
             problem = "consumerQueueSize must be 1-1000000, got " + c.consumerQueueSize();
         } else if (c.exporterLimit() < 1 || c.exporterLimit() > 100_000) {
             problem = "exporterLimit must be 1-100000, got " + c.exporterLimit();
+        } else if (c.batchRecords() < 1 || c.batchRecords() > 100_000) {
+            problem = "batchRecords must be 1-100000, got " + c.batchRecords();
+        } else if (c.flushMillis() < 1 || c.flushMillis() > 1000) {
+            problem = "flushMillis must be 1-1000, got " + c.flushMillis();
         }
         if (problem != null) {
             LOG.error("Refused pipeline configuration: {}; keeping the last good one", problem);
@@ -170,6 +227,8 @@ public class Pipeline implements FlowPipeline {
             @Override public int queueSize() { return 4096; }
             @Override public int consumerQueueSize() { return 1024; }
             @Override public int exporterLimit() { return 10_000; }
+            @Override public int batchRecords() { return 1024; }
+            @Override public int flushMillis() { return 5; }
         };
     }
 
@@ -211,21 +270,81 @@ public class Pipeline implements FlowPipeline {
             listenerCounters(listener).undecodable(version).increment();
             return 0;
         }
-        FlowBatch batch = new FlowBatch(32);
+        Pending p = pending();
+        int limit = config.batchRecords();
         DatagramContext ctx = new DatagramContext(exporter, receivedMillis, listener, counters);
-        try {
-            entry.decoder().decode(datagram.slice(), ctx, batch);
-        } catch (RuntimeException | StackOverflowError e) {
-            counters.drop("decoder_error").increment();
-            LOG.debug("Decoder {} threw on a datagram from {}", entry.format(), exporter, e);
-            return 0;
+        FlowBatch full = null;
+        int n;
+        synchronized (p) {
+            FlowBatch batch = p.batch;
+            int before = batch.size();
+            try {
+                entry.decoder().decode(datagram.slice(), ctx, batch);
+            } catch (RuntimeException | StackOverflowError e) {
+                while (batch.size() > before) {
+                    batch.dropLast(); // what the failed datagram had appended
+                }
+                counters.drop("decoder_error").increment();
+                LOG.debug("Decoder {} threw on a datagram from {}", entry.format(), exporter, e);
+                return 0;
+            }
+            n = batch.size() - before;
+            if (batch.size() >= limit) {
+                full = batch;
+                p.batch = new FlowBatch(batchCapacity(limit));
+            }
         }
-        int n = batch.size();
         if (n > 0) {
             counters.records.add(n);
-            submit(batch, listener);
+        }
+        if (full != null) {
+            submit(full, listener);
         }
         return n;
+    }
+
+    /** The calling thread's pending batch, created (and made known to the flusher) on first use. */
+    private Pending pending() {
+        Pending p = pending.get();
+        if (p == null) {
+            p = new Pending(batchCapacity(config.batchRecords()));
+            pending.set(p);
+            pendings.add(p);
+        }
+        return p;
+    }
+
+    /** Room for a full batch and the records of the datagram that fills it, without growing. */
+    private static int batchCapacity(int limit) {
+        return Math.min(limit, 100_000) + 64;
+    }
+
+    /** Hands every thread's pending records to the workers every flushMillis; forgets threads that ended. */
+    private void flushLoop() {
+        while (flusher == Thread.currentThread()) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(config.flushMillis()));
+            if (Thread.interrupted() && flusher != Thread.currentThread()) {
+                break;
+            }
+            flushAll();
+        }
+    }
+
+    private void flushAll() {
+        int capacity = batchCapacity(config.batchRecords());
+        for (Pending p : pendings) {
+            FlowBatch b = p.take(capacity);
+            if (b != null) {
+                submit(b, "flush");
+            }
+            if (!p.owner.isAlive()) {
+                pendings.remove(p);
+                FlowBatch rest = p.take(capacity);
+                if (rest != null) {
+                    submit(rest, "flush");
+                }
+            }
+        }
     }
 
     @Override
