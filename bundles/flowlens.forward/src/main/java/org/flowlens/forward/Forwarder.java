@@ -125,6 +125,8 @@ public class Forwarder implements FlowConsumer {
     private volatile boolean running = true;
     private final long startedMillis = System.currentTimeMillis();
     private volatile boolean serverUp;
+    /** The last attempt failed: new arrays go to the spool rather than wait for room in memory. */
+    private volatile boolean failing;
     private volatile long lastSuccessMillis;
     private volatile String lastError = "";
     private long lastErrorLog;
@@ -314,20 +316,24 @@ public class Forwarder implements FlowConsumer {
         }
     }
 
-    /** Queues an array for the sender, or spools it when the spool already has a backlog or memory is full. */
+    /**
+     * Queues an array for the sender; spools it when the spool already has a backlog (order) or
+     * when the server is failing and memory is full. While the server is merely busy, waits for
+     * room: the bounded record queue in front absorbs meanwhile.
+     */
     private void hand(Chunk c) {
         synchronized (lock) {
             while (true) {
-                if (spool.isEmpty() && chunks.size() < CHUNKS_IN_MEMORY) {
+                boolean backlog = !spool.isEmpty();
+                if (!backlog && chunks.size() < CHUNKS_IN_MEMORY) {
                     chunks.addLast(c);
                     lock.notifyAll();
                     return;
                 }
-                if (spool.maxBytes() > 0) {
+                if (spool.maxBytes() > 0 && (backlog || failing || !running)) {
                     spoolTail(c);
                     return;
                 }
-                // no spool: wait for the sender to make room; the memory queue in front absorbs meanwhile
                 if (!running) {
                     dropStopped.add(c.records());
                     return;
@@ -399,8 +405,12 @@ public class Forwarder implements FlowConsumer {
                     failures++;
                     failedRequests.increment();
                     serverUp = false;
+                    failing = true;
                     lastError = r.detail();
                     logError(r.detail() + (c != null && failures > s.retries() ? "; spooling" : "; will retry"));
+                    synchronized (lock) {
+                        lock.notifyAll();
+                    }
                     if (c != null) {
                         synchronized (lock) {
                             if (failures <= s.retries()) {
@@ -427,6 +437,7 @@ public class Forwarder implements FlowConsumer {
 
     private void delivered(DiskSpool.Entry e) {
         serverUp = true;
+        failing = false;
         lastSuccessMillis = System.currentTimeMillis();
         if (e != null) {
             synchronized (lock) {

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.osgi.util.converter.Converters;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ForwarderTest {
@@ -59,7 +60,7 @@ class ForwarderTest {
     }
 
     private Forwarder start(Map<String, Object> config) throws IOException {
-        return new Forwarder(metrics, TestConfig.of(Forwarder.Config.class, config));
+        return new Forwarder(metrics, Converters.standardConverter().convert(config).to(Forwarder.Config.class));
     }
 
     /** Records numbered from {@code first}: the number is in bytes, so order and loss can be checked. */
@@ -162,7 +163,6 @@ class ForwarderTest {
         var all = server.whenRecords(2500);
         assertTrue(all.await(20, TimeUnit.SECONDS), "spooled records delivered after the server came back");
         List<FlowRecord> got = server.records;
-        if (got.size() != 2500) { StringBuilder sb = new StringBuilder(); long prev = -1; for (FlowRecord x : got) { if (x.bytes() != prev + 1) sb.append(prev).append("->").append(x.bytes()).append(' '); prev = x.bytes(); } System.err.println("DEBUG jumps " + sb + " sizes " + server.requestSizes); }
         assertEquals(2500, got.size());
         for (int i = 0; i < 2500; i++) {
             assertEquals(500 + i, got.get(i).bytes(), "record " + i + " out of order or lost");
@@ -275,11 +275,11 @@ class ForwarderTest {
         forwarder = start(config(server.port()));
         Map<String, Object> worse = config(server.port());
         worse.put("batchSize", 0);
-        forwarder.modified(TestConfig.of(Forwarder.Config.class, worse));
+        forwarder.modified(Converters.standardConverter().convert(worse).to(Forwarder.Config.class));
         Map<String, Object> other = config(server.port());
         other.put("agentName", "edge-2");
         var got = server.whenRecords(10);
-        forwarder.modified(TestConfig.of(Forwarder.Config.class, other));
+        forwarder.modified(Converters.standardConverter().convert(other).to(Forwarder.Config.class));
         forwarder.accept(batch(0, 10));
         assertTrue(got.await(20, TimeUnit.SECONDS));
         assertEquals("edge-2", server.agents.get(0));
@@ -287,7 +287,7 @@ class ForwarderTest {
 
     @Test
     void backoffDoublesUpToItsCapAndHonoursRetryAfter() {
-        Settings s = Settings.of(TestConfig.of(Forwarder.Config.class, Map.of("backoffMs", 100, "maxBackoffMs", 1000)));
+        Settings s = Settings.of(Converters.standardConverter().convert(Map.of("backoffMs", 100, "maxBackoffMs", 1000)).to(Forwarder.Config.class));
         assertEquals(100, Forwarder.backoff(s, 1, -1));
         assertEquals(200, Forwarder.backoff(s, 2, -1));
         assertEquals(800, Forwarder.backoff(s, 4, -1));

@@ -2,12 +2,9 @@ package org.flowlens.web;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
 
 import org.flowlens.api.flow.FlowBatch;
-import org.flowlens.api.flow.FlowRecord;
+import org.flowlens.api.json.FlowJsonReader;
 import org.flowlens.api.metrics.Counter;
 import org.flowlens.api.metrics.Metrics;
 import org.flowlens.api.pipeline.FlowPipeline;
@@ -21,14 +18,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 
 import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonIOException;
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
-import com.google.gson.stream.MalformedJsonException;
 
 import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServlet;
@@ -46,6 +36,8 @@ import jakarta.servlet.http.HttpServletResponse;
 public class IngestServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     private static final int MAX_ERRORS_LISTED = 100;
+    /** The reader keeps per-call state and is not thread-safe: one per request thread. */
+    private static final ThreadLocal<FlowJsonReader> READER = ThreadLocal.withInitial(FlowJsonReader::new);
 
     @ObjectClassDefinition(name = "Flowlens JSON ingest", description = "POST /ingest: flow records as JSON from scripts and agents.")
     public @interface Config {
@@ -93,76 +85,42 @@ public class IngestServlet extends HttpServlet {
             JsonResponses.error(req, resp, 415, "Content-Type must be application/json, got " + FlowJson.clip(type));
             return;
         }
-        JsonElement body;
-        try (Reader in = new InputStreamReader(new LimitedInputStream(req.getInputStream(), c.maxBodyBytes()), StandardCharsets.UTF_8)) {
-            JsonReader reader = new JsonReader(in);
-            reader.setStrictness(Strictness.STRICT);
-            if (reader.peek() == JsonToken.END_DOCUMENT) {
-                refused.increment();
-                JsonResponses.error(req, resp, 400, "empty body: expected a flow object or an array of them");
-                return;
-            }
-            body = JsonResponses.GSON.getAdapter(JsonElement.class).read(reader);
-            if (reader.peek() != JsonToken.END_DOCUMENT) {
-                throw new MalformedJsonException("unexpected content after the JSON value at " + reader.getPath());
-            }
+        byte[] body;
+        try (InputStream in = new LimitedInputStream(req.getInputStream(), c.maxBodyBytes())) {
+            body = in.readAllBytes();
         } catch (LimitedInputStream.TooLarge e) {
             refused.increment();
             JsonResponses.error(req, resp, 413, "request body is larger than the limit of " + c.maxBodyBytes() + " bytes");
             return;
-        } catch (IOException | JsonParseException | IllegalStateException | NumberFormatException e) {
-            if (e instanceof JsonIOException && e.getCause() instanceof LimitedInputStream.TooLarge) {
-                refused.increment();
-                JsonResponses.error(req, resp, 413, "request body is larger than the limit of " + c.maxBodyBytes() + " bytes");
-                return;
-            }
-            if (e instanceof IOException && !(e instanceof MalformedJsonException) && !(e instanceof java.io.EOFException)) {
-                throw (IOException) e;
-            }
-            refused.increment();
-            JsonResponses.error(req, resp, 400, "malformed JSON: " + e.getMessage());
-            return;
-        }
-        if (body.isJsonNull()) {
-            refused.increment();
-            JsonResponses.error(req, resp, 400, "empty body: expected a flow object or an array of them");
-            return;
-        }
-        JsonArray items;
-        if (body.isJsonArray()) {
-            items = body.getAsJsonArray();
-        } else {
-            items = new JsonArray(1);
-            items.add(body);
-        }
-        if (items.size() > c.maxRecords()) {
-            refused.increment();
-            JsonResponses.error(req, resp, 413, items.size() + " records in one request; the limit is " + c.maxRecords());
-            return;
         }
         long now = System.currentTimeMillis();
-        FlowBatch batch = new FlowBatch(items.size());
+        FlowBatch batch = new FlowBatch(64);
         JsonArray errors = new JsonArray();
-        int bad = 0;
-        int unknown = 0;
-        for (int i = 0; i < items.size(); i++) {
-            FlowRecord r = new FlowRecord();
-            try {
-                unknown += FlowJson.read(items.get(i), r, now);
-                batch.add(r);
-            } catch (FlowJson.FieldException e) {
-                bad++;
+        int[] bad = new int[1];
+        int unknown;
+        try {
+            unknown = READER.get().readAll(body, 0, body.length, batch, now, (index, problem) -> {
+                bad[0]++;
                 if (errors.size() < MAX_ERRORS_LISTED) {
                     JsonObject err = new JsonObject();
-                    err.addProperty("index", i);
-                    err.addProperty("field", e.field);
-                    err.addProperty("message", e.getMessage());
+                    err.addProperty("index", index);
+                    err.addProperty("field", problem.field());
+                    err.addProperty("message", problem.getMessage());
                     errors.add(err);
                 }
-            }
+            });
+        } catch (FlowJsonReader.FieldException e) {
+            refused.increment();
+            JsonResponses.error(req, resp, 400, e.getMessage());
+            return;
+        }
+        if (batch.size() + bad[0] > c.maxRecords()) {
+            refused.increment();
+            JsonResponses.error(req, resp, 413, (batch.size() + bad[0]) + " records in one request; the limit is " + c.maxRecords());
+            return;
         }
         unknownFields.add(unknown);
-        rejected.add(bad);
+        rejected.add(bad[0]);
         if (!batch.isEmpty() && !pipeline.submit(batch, "json")) {
             refused.increment();
             JsonResponses.error(req, resp, 503, "the pipeline is full; " + batch.size() + " records were not taken, retry later");
@@ -171,14 +129,14 @@ public class IngestServlet extends HttpServlet {
         accepted.add(batch.size());
         JsonObject answer = new JsonObject();
         answer.addProperty("accepted", batch.size());
-        answer.addProperty("rejected", bad);
+        answer.addProperty("rejected", bad[0]);
         if (unknown > 0) {
             answer.addProperty("ignored_unknown_fields", unknown);
         }
-        if (bad > 0) {
+        if (bad[0] > 0) {
             answer.add("errors", errors);
         }
-        JsonResponses.send(req, resp, bad > 0 ? 400 : 200, answer);
+        JsonResponses.send(req, resp, bad[0] > 0 ? 400 : 200, answer);
     }
 
     /** Stops reading past a byte limit, for bodies sent without a Content-Length. */

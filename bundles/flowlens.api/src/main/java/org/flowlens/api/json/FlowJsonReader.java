@@ -23,7 +23,8 @@ import org.flowlens.api.flow.Protocols;
  * <li>Numbers (whole, as numbers or text): ports 0-65535, interfaces, AS numbers and observation
  * domain 0-2^32-1, {@code tcp_flags} 0-65535, {@code tos} 0-255, masks 0-128, {@code vlan} 0-4095,
  * {@code bytes} and {@code packets} from 0, {@code sampling_rate} from 1.</li>
- * <li>Text of at most 253 characters: domains and the {@link FlowJsonWriter#ENRICHMENT_FIELDS};
+ * <li>Text of at most 1024 characters (names from the network, such as TLS server names, are not
+ * bound by the 253 of DNS): domains and the {@link FlowJsonWriter#ENRICHMENT_FIELDS};
  * {@code format} is 1-32 of {@code a-z 0-9 _} and defaults to {@code json}.</li>
  * </ul>
  * Bad input never throws anything but {@link FieldException}, never loops and never allocates more
@@ -46,7 +47,7 @@ public final class FlowJsonReader {
     }
 
     private static final int MAX_DEPTH = 64;
-    private static final int MAX_TEXT = 253;
+    private static final int MAX_TEXT = 1024;
     private static final long SECONDS_BELOW = 100_000_000_000L;
 
     private static final byte NONE = 0, STRING = 1, NUMBER = 2, TRUE = 3, FALSE = 4, NULL = 5, OBJECT = 6, ARRAY = 7;

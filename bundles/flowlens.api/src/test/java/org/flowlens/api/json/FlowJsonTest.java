@@ -222,7 +222,7 @@ class FlowJsonTest {
         refused("{" + base + ",\"vlan\":4096}", "vlan");
         refused("{" + base + ",\"sampling_rate\":0}", "sampling_rate");
         refused("{" + base + ",\"tos\":true}", "tos");
-        refused("{" + base + ",\"src_domain\":\"" + "a".repeat(254) + "\"}", "src_domain");
+        refused("{" + base + ",\"src_domain\":\"" + "a".repeat(1025) + "\"}", "src_domain");
         refused("{" + base + ",\"format\":\"Bad Format\"}", "format");
         refused("{" + base + ",\"next_hop\":\"nowhere\"}", "next_hop");
     }
