@@ -19,10 +19,6 @@ import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 import org.osgi.service.servlet.runtime.HttpServiceRuntime;
-import org.osgi.service.servlet.runtime.dto.ResourceDTO;
-import org.osgi.service.servlet.runtime.dto.RuntimeDTO;
-import org.osgi.service.servlet.runtime.dto.ServletContextDTO;
-import org.osgi.service.servlet.runtime.dto.ServletDTO;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,8 +32,9 @@ public class DebugReport implements FrameworkListener {
 
     private final BundleContext context;
     private final ServiceComponentRuntime scr;
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
-    volatile HttpServiceRuntime http;
+    /** An HttpServiceRuntime, kept as Object so that assemblies without the servlet API load this class. */
+    @Reference(service = HttpServiceRuntime.class, cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile Object http;
     private ScheduledExecutorService timer;
 
     @Activate
@@ -83,28 +80,9 @@ public class DebugReport implements FrameworkListener {
 
     String describe() {
         StringBuilder sb = new StringBuilder();
-        HttpServiceRuntime h = http;
+        Object h = http;
         sb.append("HTTP routes:\n");
-        if (h == null) {
-            sb.append("  (no HTTP runtime)\n");
-        } else {
-            RuntimeDTO rt = h.getRuntimeDTO();
-            for (ServletContextDTO sc : rt.servletContextDTOs) {
-                for (ServletDTO s : sc.servletDTOs) {
-                    for (String p : s.patterns) {
-                        sb.append("  ").append(sc.contextPath).append(p).append("  -> ").append(s.name).append('\n');
-                    }
-                }
-                for (ResourceDTO r : sc.resourceDTOs) {
-                    for (String p : r.patterns) {
-                        sb.append("  ").append(sc.contextPath).append(p).append("  -> resource ").append(r.prefix).append('\n');
-                    }
-                }
-            }
-            if (rt.failedServletDTOs.length > 0) {
-                sb.append("  failed servlets: ").append(rt.failedServletDTOs.length).append('\n');
-            }
-        }
+        sb.append(h == null ? "  (no HTTP runtime)\n" : HttpRoutes.describe(h));
         sb.append("Components:\n");
         List<String> lines = new ArrayList<>();
         for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
