@@ -28,7 +28,9 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 /**
- * {@code GET /healthz}: 200 with a small JSON status once every mandatory component is active,
+ * {@code GET /healthz}: 200 with a small JSON status once every mandatory component is active (the
+ * configured ones, and every Flowlens component that can run: one that needs a configuration it
+ * does not have is not counted), so records sent after a 200 reach every consumer;
  * 503 naming the ones that are not.
  */
 @Component(service = Servlet.class, configurationPid = "flowlens.health")
@@ -68,6 +70,18 @@ public class HealthServlet extends HttpServlet {
                 missing.add(name);
             }
         }
+        for (Bundle b : context.getBundles()) {
+            // a bundle still starting has not even declared its components yet
+            if (b.getSymbolicName() != null && b.getSymbolicName().startsWith("flowlens.") && b.getHeaders().get("Fragment-Host") == null
+                    && b.getState() != Bundle.ACTIVE) {
+                missing.add(b.getSymbolicName());
+            }
+        }
+        for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
+            if (d.bundle.symbolicName.startsWith("flowlens.") && scr.isComponentEnabled(d) && !running(d) && !missing.contains(d.name)) {
+                missing.add(d.name);
+            }
+        }
         JsonObject o = new JsonObject();
         o.addProperty("status", missing.isEmpty() ? "UP" : "DOWN");
         o.addProperty("uptime_ms", ManagementFactory.getRuntimeMXBean().getUptime());
@@ -78,6 +92,20 @@ public class HealthServlet extends HttpServlet {
             o.add("inactive", m);
         }
         JsonResponses.send(req, resp, missing.isEmpty() ? 200 : 503, o);
+    }
+
+    /** Active, or not configured although it requires a configuration. */
+    private boolean running(ComponentDescriptionDTO d) {
+        var configs = scr.getComponentConfigurationDTOs(d);
+        if (configs.isEmpty()) {
+            return "require".equals(d.configurationPolicy);
+        }
+        for (ComponentConfigurationDTO c : configs) {
+            if (c.state != ComponentConfigurationDTO.ACTIVE && c.state != ComponentConfigurationDTO.SATISFIED) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private boolean active(String name) {

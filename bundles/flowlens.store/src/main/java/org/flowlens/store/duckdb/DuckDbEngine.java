@@ -6,6 +6,11 @@ import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 import org.duckdb.DuckDBAppender;
@@ -21,16 +26,20 @@ import org.flowlens.store.sql.StoreException;
 import org.flowlens.store.sql.StoreSql;
 
 /**
- * A DuckDB file as a flow store engine. Records are appended into an in-memory staging table and
- * moved into the file in one transaction per commit, together with the rollups of any record filed
- * in a minute already rolled up, so a crash leaves raw records and rollups consistent. Finished
- * minutes are rolled up from the raw table, and the rollup mark is kept in the same transaction.
- * DuckDB's write-ahead log makes every commit durable; it is replayed on the next open.
+ * A DuckDB file as a flow store engine.
+ *
+ * <p>Records are encoded column by column into Java arrays, text as numbers into a small
+ * dictionary per chunk, so the pipeline's thread does the per-field work. The writer appends each
+ * chunk as one row of list columns to an in-memory staging table, which costs a copy per column
+ * rather than a call per value, and a commit unnests the staged chunks into the file in one
+ * transaction, together with the rollups of any record filed in a minute already rolled up; a
+ * crash therefore leaves raw records and rollups consistent. Finished minutes are rolled up from
+ * the raw table, and the rollup mark is kept in the same transaction. DuckDB's write-ahead log
+ * makes every commit durable; it is replayed on the next open.
  */
 final class DuckDbEngine implements SqlEngine {
     static final int SCHEMA_VERSION = 1;
     private static final String STAGE_DB = "flowlens_stage";
-    private static final String STAGE = STAGE_DB + ".flows";
 
     static final Dialect DIALECT = new Dialect() {
         @Override
@@ -49,54 +58,235 @@ final class DuckDbEngine implements SqlEngine {
         }
     };
 
+    /** Records per staged chunk. */
+    static final int CHUNK = 32_768;
+    private static final Column[] COLUMNS = Column.all();
+    /** Each column's index among the columns of its kind. */
+    private static final int[] SLOT = new int[COLUMNS.length];
+    private static final int[] PER_KIND = new int[Column.Kind.values().length];
+
+    static {
+        for (int i = 0; i < COLUMNS.length; i++) {
+            SLOT[i] = PER_KIND[COLUMNS[i].kind().ordinal()]++;
+        }
+    }
+
+    private static final String UNNEST_LIST;
+    private static final String SELECT_LIST;
+    private static final String STAGE_COLUMNS;
+
+    static {
+        StringBuilder unnest = new StringBuilder();
+        StringBuilder select = new StringBuilder();
+        StringBuilder lists = new StringBuilder();
+        for (Column c : COLUMNS) {
+            unnest.append("unnest(").append(c.sqlName()).append(") AS ").append(c.sqlName()).append(", ");
+            select.append(select.length() == 0 ? "" : ", ");
+            select.append(c.kind() == Column.Kind.STRING ? "dict[" + c.sqlName() + "]" : c.sqlName());
+            lists.append(c.sqlName()).append(' ').append(c.kind() == Column.Kind.STRING ? "INTEGER" : type(c.kind())).append("[], ");
+        }
+        UNNEST_LIST = unnest.toString();
+        SELECT_LIST = select.toString();
+        STAGE_COLUMNS = lists + "dict VARCHAR[]";
+    }
+
+    /** The rows of a staging table, unnested, with the columns of {@code flows} (text still as numbers). */
+    private static String unnested(String table) {
+        return "(SELECT " + UNNEST_LIST + "dict FROM " + table + ") AS staged";
+    }
+
     private final Path file;
     private final DuckDBConnection conn;
     private DuckDBConnection readRoot;
-    private DuckDBAppender appender;
-    private int staged;
-    private long minStagedTime = Long.MAX_VALUE;
+    private Stage stage;
     private volatile long rolledUpTo;
-    private final RowSink sink = new RowSink() {
+
+    /**
+     * The in-memory staging table with its appender. Larger commits compress better: one stage
+     * commits everything in one transaction, which also keeps a flush all-or-nothing.
+     */
+    private final class Stage {
+        final String table;
+        final DuckDBConnection connection;
+        DuckDBAppender appender;
+        int staged;
+        long minTime = Long.MAX_VALUE;
+
+        Stage(DuckDBConnection connection) throws SQLException {
+            this.table = STAGE_DB + ".chunks";
+            this.connection = connection;
+            try (Statement st = connection.createStatement()) {
+                st.execute("CREATE OR REPLACE TABLE " + table + " (" + STAGE_COLUMNS + ")");
+            }
+        }
+
+        /** DuckDB confines an appender to the thread that created it: the writer thread creates it here. */
+        DuckDBAppender appender() throws SQLException {
+            if (appender == null) {
+                appender = connection.createAppender(STAGE_DB, DuckDBConnection.DEFAULT_SCHEMA, table.substring(STAGE_DB.length() + 1));
+            }
+            return appender;
+        }
+
+        /** Ends the appender: its rows are in the table. */
+        void closeAppender() throws SQLException {
+            if (appender != null) {
+                DuckDBAppender a = appender;
+                appender = null;
+                a.close();
+            }
+        }
+
+        /** Moves the staged rows into the file, with their late rollups, in one transaction. */
+        void commit(long mark) throws SQLException {
+            connection.setAutoCommit(false);
+            try (Statement st = connection.createStatement()) {
+                st.execute("INSERT INTO flows SELECT " + SELECT_LIST + " FROM " + unnested(table));
+                if (minTime < mark) {
+                    // records filed in minutes already rolled up: their rollups go in with them
+                    for (String sql : rollupInserts(unnested(table), "time_ms < " + mark)) {
+                        st.execute(sql);
+                    }
+                }
+                connection.commit();
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    connection.rollback();
+                } catch (SQLException rollbackFailed) {
+                    // the transaction is gone with the error
+                }
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
+        }
+
+        /** Empties the stage; dropped rather than deleted, since DuckDB frees an in-memory table's blocks only with the table. */
+        void clear() throws SQLException {
+            try {
+                closeAppender();
+            } catch (SQLException e) {
+                // the rows are dropped below either way
+            }
+            try (Statement st = connection.createStatement()) {
+                st.execute("CREATE OR REPLACE TABLE " + table + " (" + STAGE_COLUMNS + ")");
+            } finally {
+                staged = 0;
+                minTime = Long.MAX_VALUE;
+            }
+        }
+    }
+
+    /**
+     * Records encoded column by column; text as indexes into the chunk's own dictionary, 0 for
+     * none. The arrays grow with the chunk, so a quiet second does not cost a full chunk.
+     */
+    static final class DuckChunk implements Chunk {
+        private static final int FIRST_CAPACITY = 1_024;
+        long[][] longs = new long[PER_KIND[Column.Kind.INT64.ordinal()]][FIRST_CAPACITY];
+        int[][] ints = new int[PER_KIND[Column.Kind.INT32.ordinal()]][FIRST_CAPACITY];
+        float[][] floats = new float[PER_KIND[Column.Kind.FLOAT32.ordinal()]][FIRST_CAPACITY];
+        int[][] strings = new int[PER_KIND[Column.Kind.STRING.ordinal()]][FIRST_CAPACITY];
+        final List<String> dictionary = new ArrayList<>();
+        int capacity = FIRST_CAPACITY;
+        int n;
+        long minTime = Long.MAX_VALUE;
+
+        /** Makes room for one more record. */
+        void ensureRoom() {
+            if (n < capacity) {
+                return;
+            }
+            capacity = Math.min(CHUNK, capacity * 2);
+            for (int i = 0; i < longs.length; i++) {
+                longs[i] = Arrays.copyOf(longs[i], capacity);
+            }
+            for (int i = 0; i < ints.length; i++) {
+                ints[i] = Arrays.copyOf(ints[i], capacity);
+            }
+            for (int i = 0; i < floats.length; i++) {
+                floats[i] = Arrays.copyOf(floats[i], capacity);
+            }
+            for (int i = 0; i < strings.length; i++) {
+                strings[i] = Arrays.copyOf(strings[i], capacity);
+            }
+        }
+
+        @Override
+        public int records() {
+            return n;
+        }
+    }
+
+    /** Fills chunks; text is numbered per chunk, most of it the few strings enrichers intern. */
+    static final class DuckEncoder implements Encoder, RowSink {
+        private final Map<String, Integer> ids = new HashMap<>();
+        private DuckChunk chunk = new DuckChunk();
+        private int row;
+        private int col;
+
+        @Override
+        public void add(FlowRecord record, long timeMillis) {
+            DuckChunk c = chunk;
+            c.ensureRoom();
+            row = c.n;
+            col = 0;
+            Column.write(record, timeMillis, this);
+            c.n++;
+            if (timeMillis < c.minTime) {
+                c.minTime = timeMillis;
+            }
+        }
+
         @Override
         public void int64(long value) {
-            try {
-                appender.append(value);
-            } catch (SQLException e) {
-                throw new StoreException("appending failed: " + e.getMessage(), e);
-            }
+            chunk.longs[SLOT[col++]][row] = value;
         }
 
         @Override
         public void int32(int value) {
-            try {
-                appender.append(value);
-            } catch (SQLException e) {
-                throw new StoreException("appending failed: " + e.getMessage(), e);
-            }
+            chunk.ints[SLOT[col++]][row] = value;
         }
 
         @Override
         public void float32(float value) {
-            try {
-                appender.append(value);
-            } catch (SQLException e) {
-                throw new StoreException("appending failed: " + e.getMessage(), e);
-            }
+            chunk.floats[SLOT[col++]][row] = value;
         }
 
         @Override
         public void string(String value) {
-            try {
-                if (value == null) {
-                    appender.appendNull();
+            int id = 0;
+            if (value != null) {
+                Integer known = ids.get(value);
+                if (known == null) {
+                    chunk.dictionary.add(value);
+                    id = chunk.dictionary.size();
+                    ids.put(value, id);
                 } else {
-                    appender.append(value);
+                    id = known;
                 }
-            } catch (SQLException e) {
-                throw new StoreException("appending failed: " + e.getMessage(), e);
             }
+            chunk.strings[SLOT[col++]][row] = id;
         }
-    };
+
+        @Override
+        public int size() {
+            return chunk.n;
+        }
+
+        @Override
+        public boolean full() {
+            return chunk.n >= CHUNK;
+        }
+
+        @Override
+        public Chunk finish() {
+            DuckChunk done = chunk;
+            chunk = new DuckChunk();
+            ids.clear();
+            return done;
+        }
+    }
 
     private DuckDbEngine(Path file, DuckDBConnection conn) {
         this.file = file;
@@ -134,6 +324,7 @@ final class DuckDbEngine implements SqlEngine {
             engine.createSchema(nowMillis);
             readRoot = conn.duplicate();
             engine.readRoot = readRoot;
+            engine.stage = engine.new Stage(conn);
             return engine;
         } catch (SQLException | RuntimeException e) {
             closeQuietly(readRoot);
@@ -148,6 +339,8 @@ final class DuckDbEngine implements SqlEngine {
     private static void settings(DuckDBConnection c, int memoryLimitMb, int threads) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute("SET memory_limit = '" + memoryLimitMb + "MB'");
+            // a commit's rows may land in any order: every query that needs an order asks for it
+            st.execute("SET preserve_insertion_order = false");
             st.execute(threads > 0 ? "SET threads = " + threads : "RESET threads");
         }
     }
@@ -199,7 +392,6 @@ final class DuckDbEngine implements SqlEngine {
             }
             rolledUpTo = value(st, "rollup_watermark", 0);
             st.execute("ATTACH IF NOT EXISTS ':memory:' AS " + STAGE_DB);
-            st.execute("CREATE TABLE IF NOT EXISTS " + STAGE + " (" + cols + ")");
         }
     }
 
@@ -216,14 +408,6 @@ final class DuckDbEngine implements SqlEngine {
             case FLOAT32 -> "FLOAT";
             case STRING -> "VARCHAR";
         };
-    }
-
-    /** DuckDB confines an appender to the thread that created it: the writer thread creates it here. */
-    private DuckDBAppender appender() throws SQLException {
-        if (appender == null) {
-            appender = conn.createAppender(STAGE_DB, DuckDBConnection.DEFAULT_SCHEMA, "flows");
-        }
-        return appender;
     }
 
     Path file() {
@@ -248,82 +432,73 @@ final class DuckDbEngine implements SqlEngine {
     // ---- writing (writer thread) ------------------------------------------------------------
 
     @Override
-    public void stage(FlowRecord record, long timeMillis) {
-        try {
-            appender().beginRow();
-            Column.write(record, timeMillis, sink);
-            appender.endRow();
-        } catch (SQLException e) {
-            throw new StoreException("appending failed: " + e.getMessage(), e);
+    public Encoder encoder() {
+        return new DuckEncoder();
+    }
+
+    @Override
+    public void stage(Chunk chunk) {
+        DuckChunk c = (DuckChunk) chunk;
+        int n = c.n;
+        if (n == 0) {
+            return;
         }
-        staged++;
-        if (timeMillis < minStagedTime) {
-            minStagedTime = timeMillis;
+        try {
+            DuckDBAppender a = stage.appender();
+            a.beginRow();
+            int l = 0, i = 0, f = 0, t = 0;
+            // a list row takes an array of exactly its length
+            boolean exact = n == c.capacity;
+            for (Column col : COLUMNS) {
+                switch (col.kind()) {
+                    case INT64 -> a.append(exact ? c.longs[l++] : Arrays.copyOf(c.longs[l++], n));
+                    case INT32 -> a.append(exact ? c.ints[i++] : Arrays.copyOf(c.ints[i++], n));
+                    case FLOAT32 -> a.append(exact ? c.floats[f++] : Arrays.copyOf(c.floats[f++], n));
+                    case STRING -> a.append(exact ? c.strings[t++] : Arrays.copyOf(c.strings[t++], n));
+                }
+            }
+            a.append(c.dictionary);
+            a.endRow();
+        } catch (SQLException e) {
+            throw new StoreException("staging failed: " + e.getMessage(), e);
+        }
+        stage.staged += n;
+        if (c.minTime < stage.minTime) {
+            stage.minTime = c.minTime;
         }
     }
 
     @Override
     public int staged() {
-        return staged;
+        return stage.staged;
     }
 
     @Override
     public void commit() {
-        if (staged == 0) {
+        if (stage.staged == 0) {
             return;
         }
         try {
-            appender().flush();
-            long mark = rolledUpTo;
-            conn.setAutoCommit(false);
-            try (Statement st = conn.createStatement()) {
-                st.execute("INSERT INTO flows SELECT * FROM " + STAGE);
-                if (minStagedTime < mark) {
-                    // records filed in minutes already rolled up: their rollups go in with them
-                    for (String sql : rollupInserts(STAGE, "time_ms < " + mark)) {
-                        st.execute(sql);
-                    }
-                }
-                conn.commit();
-            } catch (SQLException | RuntimeException e) {
-                rollbackQuietly();
-                throw e;
-            } finally {
-                conn.setAutoCommit(true);
-            }
+            stage.closeAppender();
+            stage.commit(rolledUpTo);
+            stage.clear();
         } catch (SQLException e) {
             throw new StoreException("writing to " + file + " failed: " + e.getMessage(), e);
         }
-        clearStage();
     }
 
     @Override
     public void discard() {
-        clearStage();
-    }
-
-    private void clearStage() {
-        if (appender != null) {
-            try {
-                appender.close();
-            } catch (SQLException e) {
-                // the rows are dropped below either way
-            }
-            appender = null;
-        }
-        try (Statement st = conn.createStatement()) {
-            st.execute("DELETE FROM " + STAGE);
+        try {
+            stage.clear();
         } catch (SQLException e) {
             throw new StoreException("clearing the staging table failed: " + e.getMessage(), e);
-        } finally {
-            staged = 0;
-            minStagedTime = Long.MAX_VALUE;
         }
     }
 
-    private void rollbackQuietly() {
+    private static void rollbackQuietly(DuckDBConnection c) {
         try {
-            conn.rollback();
+            c.rollback();
         } catch (SQLException e) {
             // the transaction is gone with the error
         }
@@ -366,7 +541,7 @@ final class DuckDbEngine implements SqlEngine {
                 st.execute("UPDATE store_state SET value = " + toMillis + " WHERE name = 'rollup_watermark'");
                 conn.commit();
             } catch (SQLException | RuntimeException e) {
-                rollbackQuietly();
+                rollbackQuietly(conn);
                 throw e;
             } finally {
                 conn.setAutoCommit(true);

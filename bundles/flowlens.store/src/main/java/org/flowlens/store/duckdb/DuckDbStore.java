@@ -185,8 +185,8 @@ public class DuckDbStore implements FlowConsumer, FlowStore {
         LOG.info("Flow store closed: {}", engineSettings.path());
     }
 
-    /** The store behind the service, for tests in this package. */
-    SqlFlowStore store() {
+    /** The store behind the service: its writer can be flushed and watched (tests, benchmarks). */
+    public SqlFlowStore store() {
         return store;
     }
 

@@ -18,12 +18,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes batches to an engine off the pipeline's thread: {@link #accept} only queues the batch
- * (or counts it as dropped when the queue is full, never blocking); one writer thread stages the
- * records that pass the address filter and commits them every flush interval, so a crash loses at
- * most the records accepted during the last interval (plus any backlog the writer had not reached).
- * The same thread rolls finished minutes into the rollups and enforces retention, so the engine
- * sees one writer only.
+ * Writes batches to an engine off the pipeline's thread in two steps. {@link #accept} runs on the
+ * caller's thread (the pipeline gives each consumer a thread of its own): it leaves out records
+ * the address filter rejects and encodes the rest into the engine's chunks, or counts the whole
+ * batch as dropped when the queue already holds its limit; it never blocks. The writer thread
+ * stages the chunks and commits them every flush interval, so a crash loses at most the records
+ * accepted during the last interval plus any backlog the writer had not reached. The same thread
+ * rolls finished minutes into the rollups and enforces retention, so the engine sees one writer.
  *
  * <p>A failed commit is tried again at the next interval; after three failures the staged
  * records are dropped and counted, so a broken disk or an unreachable server never grows memory
@@ -37,7 +38,6 @@ public final class FlowWriter {
     public static final int MAX_STAGED = 262_144;
     private static final long RETENTION_EVERY_NANOS = TimeUnit.MINUTES.toNanos(10);
     private static final long MAINTENANCE_RETRY_NANOS = TimeUnit.MINUTES.toNanos(1);
-    private static final long IDLE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final int MAX_ATTEMPTS = 3;
 
@@ -45,10 +45,14 @@ public final class FlowWriter {
 
     private record Request(Kind kind, SqlEngine next, CompletableFuture<Object> done) {}
 
+    /** A chunk and the engine whose encoder made it. */
+    private record Encoded(SqlEngine engine, SqlEngine.Chunk chunk) {}
+
     private final String name;
     private final Metrics metrics;
     private final LongSupplier clock;
     private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    /** Records accepted and not yet staged: in the encoder or in the queue. */
     private final AtomicLong queued = new AtomicLong();
     private final Thread thread;
     private volatile StoreSettings settings;
@@ -57,10 +61,16 @@ public final class FlowWriter {
     private volatile boolean retentionRequested;
     private volatile LongConsumer commitListener;
 
+    private final Object encoderLock = new Object();
+    /** The current engine's encoder; guarded by {@link #encoderLock}. */
+    private SqlEngine.Encoder encoder;
+    /** The engine the encoder belongs to; guarded by {@link #encoderLock}. */
+    private SqlEngine encoderEngine;
+
     private final LongAdder accepted = new LongAdder();
     private final LongAdder dropped = new LongAdder();
+    private final LongAdder filtered = new LongAdder();
     private volatile long written;
-    private volatile long filtered;
     private volatile long lastCommitMillis;
     private volatile String lastError;
 
@@ -75,7 +85,8 @@ public final class FlowWriter {
     private final Histogram commitSeconds;
 
     // writer thread only
-    private long deadline;
+    /** Requests met while switching engines, answered before the queue. */
+    private final java.util.ArrayDeque<Object> deferred = new java.util.ArrayDeque<>();
     private int attempts;
     private long rawCutoffApplied = Long.MIN_VALUE;
     private long rollupCutoffApplied = Long.MIN_VALUE;
@@ -94,11 +105,12 @@ public final class FlowWriter {
     public FlowWriter(String name, SqlEngine engine, StoreSettings settings, Metrics metrics, LongSupplier clock) {
         this.name = name;
         this.engine = engine;
+        this.encoder = engine.encoder();
+        this.encoderEngine = engine;
         this.settings = settings;
         this.metrics = metrics;
         this.clock = clock;
-        String help = "Records handed to a flow store";
-        acceptedCounter = metrics.counter("flowlens_store_accepted_records_total", help, "store", name);
+        acceptedCounter = metrics.counter("flowlens_store_accepted_records_total", "Records handed to a flow store", "store", name);
         writtenCounter = metrics.counter("flowlens_store_written_records_total", "Records a flow store wrote and committed", "store", name);
         filteredCounter = metrics.counter("flowlens_store_filtered_records_total",
                 "Records a flow store left out because no address matched its address filter", "store", name);
@@ -117,9 +129,12 @@ public final class FlowWriter {
         thread.start();
     }
 
-    // ---- any thread ---------------------------------------------------------------------------
+    // ---- the caller's thread ------------------------------------------------------------------
 
-    /** Queues a batch for writing; never blocks. A full queue drops the batch and counts it. */
+    /**
+     * Encodes a batch for writing; never waits for the writer. When the queue already holds its
+     * limit the whole batch is dropped and counted.
+     */
     public void accept(FlowBatch batch) {
         int n = batch.size();
         if (n == 0) {
@@ -127,18 +142,41 @@ public final class FlowWriter {
         }
         accepted.add(n);
         acceptedCounter.add(n);
+        StoreSettings s = settings;
         if (closed) {
-            dropped.add(n);
-            droppedStopped.add(n);
+            drop(droppedStopped, n);
             return;
         }
-        if (queued.get() + n > settings.queueRecords()) {
-            dropped.add(n);
-            droppedQueueFull.add(n);
+        if (queued.get() + n > s.queueRecords()) {
+            drop(droppedQueueFull, n);
             return;
         }
-        queued.addAndGet(n);
-        queue.offer(batch);
+        long now = clock.getAsLong();
+        int skipped = 0;
+        synchronized (encoderLock) {
+            SqlEngine.Encoder enc = encoder;
+            for (int i = 0; i < n; i++) {
+                FlowRecord r = batch.get(i);
+                if (!s.admits(r)) {
+                    skipped++;
+                    continue;
+                }
+                enc.add(r, s.timeOf(r, now));
+                queued.incrementAndGet();
+                if (enc.full()) {
+                    queue.offer(new Encoded(encoderEngine, enc.finish()));
+                }
+            }
+        }
+        if (skipped > 0) {
+            filtered.add(skipped);
+            filteredCounter.add(skipped);
+        }
+    }
+
+    private void drop(Counter reason, long n) {
+        dropped.add(n);
+        reason.add(n);
     }
 
     /** Applies new settings; retention is checked again at once. */
@@ -167,8 +205,8 @@ public final class FlowWriter {
     }
 
     /**
-     * Commits what is staged to the current engine, then writes to {@code next}; completes with
-     * the engine replaced, which the caller closes.
+     * Commits what was accepted for the current engine, then writes to {@code next}; completes
+     * with the engine replaced, which the caller closes.
      */
     public CompletableFuture<SqlEngine> replace(SqlEngine next) {
         return request(Kind.REPLACE, next).thenApply(o -> (SqlEngine) o);
@@ -180,7 +218,7 @@ public final class FlowWriter {
     }
 
     /**
-     * Writes what is queued and stops the thread, waiting at most {@code waitMillis}. Batches
+     * Writes what was accepted and stops the thread, waiting at most {@code waitMillis}. Batches
      * accepted afterwards are dropped and counted.
      */
     public void close(long waitMillis) {
@@ -188,8 +226,7 @@ public final class FlowWriter {
             return;
         }
         closed = true;
-        CompletableFuture<Object> done = new CompletableFuture<>();
-        queue.offer(new Request(Kind.STOP, null, done));
+        queue.offer(new Request(Kind.STOP, null, new CompletableFuture<>()));
         try {
             thread.join(waitMillis);
         } catch (InterruptedException e) {
@@ -220,13 +257,14 @@ public final class FlowWriter {
     }
 
     public long filtered() {
-        return filtered;
+        return filtered.sum();
     }
 
     public long dropped() {
         return dropped.sum();
     }
 
+    /** Records accepted and not yet staged. */
     public long queued() {
         return queued.get();
     }
@@ -241,116 +279,143 @@ public final class FlowWriter {
 
     // ---- writer thread ------------------------------------------------------------------------
 
+    private long flushNanos() {
+        return TimeUnit.MILLISECONDS.toNanos(settings.flushMillis());
+    }
+
     private void run() {
         maintainIfDue(true);
+        long nextCommit = System.nanoTime() + flushNanos();
         while (true) {
-            Object item;
-            SqlEngine e = engine;
-            if (e.staged() >= MAX_STAGED) {
-                // a commit failed with a full stage: take nothing more until the next attempt
-                long wait = deadline - System.nanoTime();
-                if (wait > 0) {
-                    LockSupport.parkNanos(wait);
+            Object item = deferred.poll();
+            if (item == null) {
+                if (engine.staged() >= MAX_STAGED) {
+                    // a commit failed with a full stage: take nothing more until the next attempt
+                    long wait = nextCommit - System.nanoTime();
+                    if (wait > 0) {
+                        LockSupport.parkNanos(wait);
+                    }
+                } else {
+                    try {
+                        long wait = nextCommit - System.nanoTime();
+                        item = wait <= 0 ? queue.poll() : queue.poll(wait, TimeUnit.NANOSECONDS);
+                    } catch (InterruptedException ex) {
+                        continue;
+                    }
                 }
-                commit();
-                continue;
             }
-            long wait = e.staged() > 0 ? deadline - System.nanoTime() : IDLE_WAIT_NANOS;
             try {
-                item = wait <= 0 ? queue.poll() : queue.poll(wait, TimeUnit.NANOSECONDS);
-            } catch (InterruptedException ex) {
-                continue;
+                if (item instanceof Encoded e) {
+                    stage(e);
+                    if (engine.staged() >= MAX_STAGED) {
+                        commit();
+                        nextCommit = System.nanoTime() + flushNanos();
+                    }
+                } else if (item instanceof Request r && handle(r)) {
+                    return;
+                }
+                if (System.nanoTime() - nextCommit >= 0) {
+                    takeEncoded();
+                    commit();
+                    nextCommit = System.nanoTime() + flushNanos();
+                }
+                maintainIfDue(false);
+            } catch (RuntimeException ex) {
+                // the writer must outlive any engine failure: the next interval tries again
+                writeErrors.increment();
+                noteWriteError("the writer failed", ex);
+                if (item instanceof Request r) {
+                    r.done().completeExceptionally(ex);
+                    if (r.kind() == Kind.STOP) {
+                        return;
+                    }
+                }
             }
-            if (item instanceof FlowBatch b) {
-                stage(b);
-            } else if (item instanceof Request r && handle(r)) {
-                return;
-            }
-            if (engine.staged() > 0 && (System.nanoTime() - deadline >= 0 || engine.staged() >= MAX_STAGED)) {
-                commit();
-            }
-            maintainIfDue(false);
         }
     }
 
-    private void stage(FlowBatch batch) {
-        int n = batch.size();
-        queued.addAndGet(-n);
-        StoreSettings s = settings;
-        SqlEngine e = engine;
-        long now = clock.getAsLong();
-        boolean wasEmpty = e.staged() == 0;
-        int skipped = 0;
-        int i = 0;
-        try {
-            for (; i < n; i++) {
-                FlowRecord r = batch.get(i);
-                if (!s.admits(r)) {
-                    skipped++;
-                    continue;
-                }
-                e.stage(r, s.timeOf(r, now));
+    /** Stages what the encoder holds so far. */
+    private void takeEncoded() {
+        Encoded e = null;
+        synchronized (encoderLock) {
+            if (encoder.size() > 0) {
+                e = new Encoded(encoderEngine, encoder.finish());
             }
+        }
+        if (e != null) {
+            stage(e);
+        }
+    }
+
+    private void stage(Encoded e) {
+        int n = e.chunk().records();
+        queued.addAndGet(-n);
+        SqlEngine target = engine;
+        if (e.engine() != target) {
+            // encoded for an engine already replaced: nothing can write it any more
+            drop(droppedWriteError, n);
+            return;
+        }
+        try {
+            target.stage(e.chunk());
         } catch (RuntimeException ex) {
-            // the stage may hold a partial row: start it afresh
-            int lost = e.staged() + n - i;
+            int lost = target.staged() + n;
             try {
-                e.discard();
+                target.discard();
             } catch (RuntimeException discardFailed) {
                 LOG.debug("Flow store {}: discarding staged records failed", name, discardFailed);
             }
-            dropped.add(lost);
-            droppedWriteError.add(lost);
+            drop(droppedWriteError, lost);
             writeErrors.increment();
             noteWriteError("staging failed, " + lost + " records dropped", ex);
-        }
-        if (skipped > 0) {
-            filtered += skipped;
-            filteredCounter.add(skipped);
-        }
-        if (wasEmpty && e.staged() > 0) {
-            deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(s.flushMillis());
         }
     }
 
     private void commit() {
         SqlEngine e = engine;
-        int n = e.staged();
-        if (n == 0) {
+        int before = e.staged();
+        if (before == 0) {
             return;
         }
         long t0 = System.nanoTime();
+        RuntimeException failure = null;
         try {
             e.commit();
         } catch (RuntimeException ex) {
-            writeErrors.increment();
-            attempts++;
-            if (attempts >= MAX_ATTEMPTS) {
-                attempts = 0;
-                try {
-                    e.discard();
-                } catch (RuntimeException discardFailed) {
-                    LOG.debug("Flow store {}: discarding staged records failed", name, discardFailed);
-                }
-                dropped.add(n);
-                droppedWriteError.add(n);
-                noteWriteError("commit failed " + MAX_ATTEMPTS + " times, " + n + " records dropped", ex);
-            } else {
-                noteWriteError("commit failed (attempt " + attempts + " of " + MAX_ATTEMPTS + "), trying again in "
-                        + settings.flushMillis() + " ms", ex);
+            failure = ex;
+        }
+        // an engine may commit part of what was staged before it fails
+        int left = e.staged();
+        int done = before - left;
+        if (done > 0) {
+            written += done;
+            writtenCounter.add(done);
+            lastCommitMillis = clock.getAsLong();
+        }
+        if (failure == null) {
+            attempts = 0;
+            commitSeconds.observe((System.nanoTime() - t0) / 1e9);
+            lastError = null;
+            LongConsumer l = commitListener;
+            if (l != null) {
+                l.accept(written);
             }
-            deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.flushMillis());
             return;
         }
-        attempts = 0;
-        commitSeconds.observe((System.nanoTime() - t0) / 1e9);
-        written += n;
-        writtenCounter.add(n);
-        lastCommitMillis = clock.getAsLong();
-        lastError = null;
-        LongConsumer l = commitListener;
-        if (l != null) {
-            l.accept(written);
+        writeErrors.increment();
+        attempts++;
+        if (attempts >= MAX_ATTEMPTS) {
+            attempts = 0;
+            try {
+                e.discard();
+            } catch (RuntimeException discardFailed) {
+                LOG.debug("Flow store {}: discarding staged records failed", name, discardFailed);
+            }
+            drop(droppedWriteError, left);
+            noteWriteError("commit failed " + MAX_ATTEMPTS + " times, " + left + " records dropped", failure);
+        } else {
+            noteWriteError("commit failed (attempt " + attempts + " of " + MAX_ATTEMPTS + "), trying again in "
+                    + settings.flushMillis() + " ms", failure);
         }
     }
 
@@ -367,6 +432,7 @@ public final class FlowWriter {
     private boolean handle(Request r) {
         switch (r.kind()) {
             case FLUSH -> {
+                takeEncoded();
                 commit();
                 if (engine.staged() > 0) {
                     r.done().completeExceptionally(new StoreException("flow store " + name + ": " + lastError));
@@ -375,6 +441,7 @@ public final class FlowWriter {
                 }
             }
             case MAINTAIN -> {
+                takeEncoded();
                 commit();
                 RuntimeException failure = maintainIfDue(true);
                 if (failure != null) {
@@ -383,28 +450,20 @@ public final class FlowWriter {
                     r.done().complete(null);
                 }
             }
-            case REPLACE -> {
-                commit();
-                SqlEngine old = engine;
-                int left = old.staged();
-                if (left > 0) {
-                    old.discard();
-                    dropped.add(left);
-                    droppedWriteError.add(left);
-                }
-                engine = r.next();
-                attempts = 0;
-                rawCutoffApplied = Long.MIN_VALUE;
-                rollupCutoffApplied = Long.MIN_VALUE;
-                maintenanceRetryAt = System.nanoTime();
-                maintainIfDue(true);
-                r.done().complete(old);
-            }
+            case REPLACE -> r.done().complete(switchTo(r.next()));
             case STOP -> {
+                synchronized (encoderLock) {
+                    if (encoder.size() > 0) {
+                        queue.offer(new Encoded(encoderEngine, encoder.finish()));
+                    }
+                }
                 Object item;
-                while ((item = queue.poll()) != null) {
-                    if (item instanceof FlowBatch b) {
-                        stage(b);
+                while ((item = deferred.poll()) != null || (item = queue.poll()) != null) {
+                    if (item instanceof Encoded e) {
+                        stage(e);
+                        if (engine.staged() >= MAX_STAGED) {
+                            commit();
+                        }
                     } else if (item instanceof Request other) {
                         other.done().completeExceptionally(new StoreException("flow store " + name + " is closed"));
                     }
@@ -412,8 +471,7 @@ public final class FlowWriter {
                 commit();
                 int left = engine.staged();
                 if (left > 0) {
-                    dropped.add(left);
-                    droppedWriteError.add(left);
+                    drop(droppedWriteError, left);
                     engine.discard();
                 }
                 r.done().complete(null);
@@ -422,6 +480,49 @@ public final class FlowWriter {
             default -> throw new IllegalStateException(r.kind().name());
         }
         return false;
+    }
+
+    /**
+     * Switches engines: from now on records are encoded for {@code next}; what was encoded for
+     * the old engine is written to it first.
+     */
+    private SqlEngine switchTo(SqlEngine next) {
+        SqlEngine old = engine;
+        Encoded last;
+        synchronized (encoderLock) {
+            last = encoder.size() > 0 ? new Encoded(encoderEngine, encoder.finish()) : null;
+            encoder = next.encoder();
+            encoderEngine = next;
+        }
+        // chunks of the old engine are all queued before the first chunk of the new one
+        Object item;
+        while ((item = queue.peek()) != null && !(item instanceof Encoded e && e.engine() == next)) {
+            queue.poll();
+            if (item instanceof Encoded e) {
+                stage(e);
+                if (engine.staged() >= MAX_STAGED) {
+                    commit();
+                }
+            } else if (item instanceof Request other) {
+                // requests made while switching are answered once the new engine is in place
+                deferred.add(other);
+            }
+        }
+        if (last != null) {
+            stage(last);
+        }
+        commit();
+        int left = old.staged();
+        if (left > 0) {
+            drop(droppedWriteError, left);
+            old.discard();
+        }
+        engine = next;
+        attempts = 0;
+        rawCutoffApplied = Long.MIN_VALUE;
+        rollupCutoffApplied = Long.MIN_VALUE;
+        maintainIfDue(true);
+        return old;
     }
 
     /** @return the failure, or null */

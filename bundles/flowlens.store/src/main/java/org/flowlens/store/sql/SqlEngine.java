@@ -13,8 +13,10 @@ import org.osgi.annotation.versioning.ConsumerType;
  * bytes_sent, bytes_received, packets_sent, packets_received, flows_sent, flows_received).
  * Rollups hold per-minute sums, possibly in several rows per key that queries add up.
  *
- * <p>The write methods are called from the store's writer thread only; the read methods from any
- * thread.
+ * <p>Records reach an engine in two steps: an {@link Encoder}, used by the thread that hands
+ * batches to the store, turns them into engine-ready {@link Chunk}s (column arrays, an insert
+ * body); the store's writer thread stages the chunks and commits them. The write methods are
+ * called from the writer thread only; the read methods from any thread.
  */
 @ConsumerType
 public interface SqlEngine extends AutoCloseable {
@@ -26,8 +28,11 @@ public interface SqlEngine extends AutoCloseable {
 
     Dialect dialect();
 
-    /** Adds a record to the rows the next {@link #commit()} writes, filed under {@code timeMillis}. */
-    void stage(FlowRecord record, long timeMillis);
+    /** A new encoder for this engine's chunks; one thread at a time uses it. */
+    Encoder encoder();
+
+    /** Adds a chunk of this engine's encoders to the rows the next {@link #commit()} writes. */
+    void stage(Chunk chunk);
 
     /** Records staged and not yet committed. */
     int staged();
@@ -71,6 +76,26 @@ public interface SqlEngine extends AutoCloseable {
     /** Releases the database; staged records not committed are lost. */
     @Override
     void close();
+
+    /** Records encoded for one engine, ready to be staged. */
+    interface Chunk {
+        int records();
+    }
+
+    /** Turns records into chunks; not thread-safe. */
+    interface Encoder {
+        /** Adds a record, filed under {@code timeMillis}. */
+        void add(FlowRecord record, long timeMillis);
+
+        /** Records added since the last {@link #finish()}. */
+        int size();
+
+        /** True when the current chunk should be finished before more records are added. */
+        boolean full();
+
+        /** The records added so far as a chunk; the encoder starts a new one. */
+        Chunk finish();
+    }
 
     /** A piece of reading work. */
     @FunctionalInterface

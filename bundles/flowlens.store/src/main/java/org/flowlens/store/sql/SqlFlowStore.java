@@ -153,8 +153,8 @@ public final class SqlFlowStore implements FlowStore {
                     + "packets_received AS pr, flows_sent AS fs, flows_received AS fr FROM " + d.table("rollup_host")
                     + " WHERE minute_ms >= " + literal(sp.rollupFrom()) + " AND minute_ms < " + literal(sp.rollupTo()));
         }
-        if (!sp.raw().isEmpty()) {
-            String rawWhere = sp.rawWhere();
+        // one SELECT per raw range: a plain range lets the engine skip the blocks outside it
+        for (String rawWhere : sp.rawWheres()) {
             parts.add("SELECT src_hi AS hi, src_lo AS lo, bytes AS bs, 0 AS br, packets AS ps, 0 AS pr, 1 AS fs, 0 AS fr FROM "
                     + d.table("flows") + " WHERE " + rawWhere);
             parts.add("SELECT dst_hi AS hi, dst_lo AS lo, 0 AS bs, bytes AS br, 0 AS ps, packets AS pr, 0 AS fs, 1 AS fr FROM "
@@ -285,10 +285,10 @@ public final class SqlFlowStore implements FlowStore {
             parts.add("SELECT minute_ms AS m, " + d.int64(key) + " AS k, bytes AS b, packets AS p, flows AS f FROM "
                     + d.table(table) + " WHERE minute_ms >= " + literal(sp.rollupFrom()) + " AND minute_ms < " + literal(sp.rollupTo()));
         }
-        if (!sp.raw().isEmpty()) {
-            String key = dim == Series.Dimension.PORT ? "protocol * 65536 + " + StoreSql.SERVICE_PORT : "protocol";
+        String key = dim == Series.Dimension.PORT ? "protocol * 65536 + " + StoreSql.SERVICE_PORT : "protocol";
+        for (String rawWhere : sp.rawWheres()) {
             parts.add("SELECT " + d.intDiv("time_ms", MINUTE) + " * " + MINUTE + " AS m, " + d.int64(key)
-                    + " AS k, bytes AS b, packets AS p, 1 AS f FROM " + d.table("flows") + " WHERE " + sp.rawWhere());
+                    + " AS k, bytes AS b, packets AS p, 1 AS f FROM " + d.table("flows") + " WHERE " + rawWhere);
         }
         return String.join(" UNION ALL ", parts);
     }
@@ -373,13 +373,13 @@ public final class SqlFlowStore implements FlowStore {
             return rollupFrom < rollupTo;
         }
 
-        String rawWhere() {
-            StringBuilder sb = new StringBuilder();
+        /** One condition per raw range. */
+        List<String> rawWheres() {
+            List<String> out = new ArrayList<>(raw.size());
             for (long[] r : raw) {
-                sb.append(sb.length() == 0 ? "(" : " OR (").append("time_ms >= ").append(literal(r[0])).append(" AND time_ms < ")
-                        .append(literal(r[1])).append(')');
+                out.add("time_ms >= " + literal(r[0]) + " AND time_ms < " + literal(r[1]));
             }
-            return raw.size() > 1 ? "(" + sb + ")" : sb.toString();
+            return out;
         }
     }
 }
