@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Driver of udp-e2e.sh (run that, as root, from the repository root; it sets up the namespace).
 
-For each format, the sender's own ceiling is measured first (tcpreplay at top speed to a port
-nobody listens on). Then for each collector: one trial at top speed, and if the collector did not
-keep up, a bisection on the replay rate. A trial replays the corpus file in a loop at a fixed
+For each collector and format: one trial at top speed, and if the collector did not keep up, a
+bisection on the replay rate (a failed trial is tried a second time before it counts, since other
+processes on a shared machine cause occasional bursts of drops). Last, the sender's own ceiling:
+tcpreplay at top speed to a port nobody listens on. A trial replays the corpus file in a loop at a fixed
 datagram rate for a few seconds and passes when
   - the kernel dropped none of the datagrams for the collector's socket (/proc/net/udp drops), and
   - the collector accounts for every record sent: decoded + its counted drops = records sent
@@ -188,7 +189,7 @@ class Flowlens:
         ok = d["kernel"] == 0 and d["received"] == sent and d["decoded"] + d["decoder_drops"] == expected and d["queue_drops"] == 0
         note = "received %d/%d datagrams, decoded %d + dropped %d of %d records, kernel drops %d; pipeline queue drops %d, consumer drops %d" % (
             d["received"], sent, d["decoded"], d["decoder_drops"], expected, d["kernel"], d["queue_drops"], d["consumer_drops"])
-        return ok, sent, secs, rate, expected, note
+        return ok, sent, secs, rate, expected, note, ok and d["consumer_drops"] == 0
 
     def close(self):
         self.proc.send_signal(signal.SIGTERM)
@@ -224,7 +225,7 @@ class Nfcapd:
         flows = int(m.group(1)) if m else -1
         expected = loops * corpus.records
         ok = drops == 0 and flows == expected
-        return ok, sent, secs, rate, expected, "stored %d of %d records, kernel drops %d" % (flows, expected, drops)
+        return ok, sent, secs, rate, expected, "stored %d of %d records, kernel drops %d" % (flows, expected, drops), ok
 
     def close(self):
         pass
@@ -270,7 +271,7 @@ class Nfacctd:
         expected = loops * corpus.records
         ok = drops == 0 and flows == expected and not missing
         return ok, sent, secs, rate, expected, "accounted %d of %d records, kernel drops %d%s" % (
-            flows, expected, drops, ", plugin pipe lost data" if missing else "")
+            flows, expected, drops, ", plugin pipe lost data" if missing else ""), ok
 
     def close(self):
         pass
@@ -293,26 +294,41 @@ def sender_ceiling(corpus, seconds):
     return rate
 
 
-def best_rate(collector, corpus, seconds, steps, trials):
-    """Top speed first; if the collector did not keep up, bisect on the rate below what was sent."""
-    ok, sent, secs, rate, expected, note = collector.trial(corpus, None, seconds)
-    trials.append((collector.name, corpus.name, "top speed", rate, ok, note))
-    log("  %-8s top speed %8.0f datagrams/s: %s (%s)" % (collector.name, rate, "ok" if ok else "FAIL", note))
+def best_rate(collector, corpus, seconds, steps, trials, strict=False):
+    """Top speed first; if the collector did not keep up, bisect on the rate below what was sent.
+
+    strict: Flowlens must also have delivered every record to every consumer (no consumer drops)."""
+    tag = collector.name + (" (every consumer)" if strict else "")
+
+    def attempt(pps):
+        # a failure may be another process's burst on a shared machine: a second try decides
+        r = collector.trial(corpus, pps, seconds)
+        if not (r[6] if strict else r[0]) and (pps is None or r[3] >= 0.97 * pps):
+            log("  %-8s %s: failed once (%s), trying again" % (tag, "top speed" if pps is None else "%d/s" % pps, r[5]))
+            r = collector.trial(corpus, pps, seconds)
+        return r
+
+    r = attempt(None)
+    ok, rate, note = (r[6] if strict else r[0]), r[3], r[5]
+    trials.append((tag, corpus.name, "top speed", rate, ok, note))
+    log("  %-8s top speed %8.0f datagrams/s: %s (%s)" % (tag, rate, "ok" if ok else "FAIL", note))
     if ok:
         return rate, True
     lo, hi = 0.0, rate
     best = 0.0
     for _ in range(steps):
         mid = (lo + hi) / 2 if lo > 0 else hi / 2
-        ok, sent, secs, actual, expected, note = collector.trial(corpus, int(mid), seconds)
+        r = attempt(int(mid))
+        ok, actual, note = (r[6] if strict else r[0]), r[3], r[5]
         achieved = actual >= 0.97 * mid
-        trials.append((collector.name, corpus.name, "%d/s" % mid, actual, ok and achieved, note))
-        log("  %-8s %8d datagrams/s asked, %8.0f sent: %s (%s)" % (collector.name, mid, actual, "ok" if ok and achieved else "FAIL", note))
-        if ok and achieved:
+        trials.append((tag, corpus.name, "%d/s" % mid, actual, ok, note + ("" if achieved else "; the sender fell short of the rate asked")))
+        log("  %-8s %8d datagrams/s asked, %8.0f sent: %s (%s)" % (tag, mid, actual, "ok" if ok else "FAIL", note))
+        if ok:
             best = max(best, actual)
+        if ok and achieved:
             lo = mid
         else:
-            hi = mid
+            hi = mid  # failed, or the sender could not go that fast: nothing higher can be shown
         if lo > 0 and hi - lo < 0.03 * hi:
             break
     return best, False
@@ -352,6 +368,7 @@ def main():
 
     trials = []
     results = {}
+    strict = {}
     ceilings = {}
     consumers = []
     flowlens = None
@@ -364,8 +381,9 @@ def main():
         try:
             if n == "flowlens":
                 c = flowlens = Flowlens(a.jar, a.config)
-                for fmt in formats:
-                    c.trial(Corpus(a.corpus, fmt), None, 2)  # warm-up: JIT, template caches, every consumer started
+                for _ in range(3):  # warm-up: JIT compilation, template caches, every consumer started
+                    for fmt in formats:
+                        c.trial(Corpus(a.corpus, fmt), 30000, 2)
                 consumers = c.consumers()
                 log("Flowlens consumers: " + ", ".join(consumers))
             else:
@@ -374,6 +392,8 @@ def main():
                 corpus = Corpus(a.corpus, fmt)
                 log("%s, %s:" % (c.name, fmt))
                 results[(fmt, n)] = best_rate(c, corpus, a.seconds, a.steps, trials) + (corpus.records / corpus.datagrams,)
+                if n == "flowlens":
+                    strict[fmt] = best_rate(c, corpus, a.seconds, a.steps, trials, strict=True)
         finally:
             if c is not None:
                 c.close()
@@ -397,13 +417,21 @@ def main():
         row = ["%s (`%s`, %.1f)" % (fmt, corpus.name, per), "%.0f k/s (%.2f M rec/s)" % (ceilings[fmt] / 1000, ceilings[fmt] * per / 1e6)]
         for n in names:
             best, top, _ = results[(fmt, n)]
-            row.append("%s%.2f M rec/s (%.0f k datagrams/s)" % ("≥ " if top else "", best * per / 1e6, best / 1000))
+            cell = "%s%.2f M rec/s (%.0f k datagrams/s)" % ("≥ " if top else "", best * per / 1e6, best / 1000)
+            if n == "flowlens" and fmt in strict:
+                sb, st = strict[fmt]
+                cell += "; every consumer keeping up: %s%.2f M rec/s" % ("≥ " if st else "", sb * per / 1e6)
+            row.append(cell)
         peers = [results[(fmt, n)][0] for n in names if n != "flowlens"]
         if "flowlens" in names and peers and max(peers) > 0:
             row.append("%.2f×" % (results[(fmt, "flowlens")][0] / max(peers)))
         else:
             row.append("")
         out.append("| " + " | ".join(row) + " |")
+    out.append("")
+    out.append("A trial passes when the kernel dropped no datagram for the collector's socket and the collector accounted for every"
+               " record sent (Flowlens: received every datagram, decoded every record, no pipeline queue drop; its consumers may"
+               " lose batches, counted per consumer: the second Flowlens figure is the highest rate at which none did).")
     out.append("")
     out.append("Trials (rate asked, datagrams/s sent, pass, what the collector accounted):")
     out.append("")

@@ -14,6 +14,11 @@ import org.slf4j.LoggerFactory;
 /**
  * One consumer's own bounded queue and thread: a consumer that is slow, blocks or throws loses
  * its own batches (counted) and never holds up the pipeline or the other consumers.
+ *
+ * <p>On Linux the thread runs at a lower priority (nice value, see {@link Pipeline.Config#consumerNice()}):
+ * consumers saturated with work otherwise take the CPU that the receivers need, and the kernel
+ * then drops datagrams that nothing counts per exporter; with the consumers behind the receivers,
+ * overload costs consumer batches, which are counted per consumer.
  */
 final class ConsumerChannel {
     private static final Logger LOG = LoggerFactory.getLogger(ConsumerChannel.class);
@@ -22,6 +27,9 @@ final class ConsumerChannel {
     private final FlowConsumer consumer;
     private final String name;
     private final BlockingQueue<FlowBatch> queue;
+    /** Records in the queue, bounded by {@link #maxRecords} as well as the queue by batches. */
+    private final java.util.concurrent.atomic.AtomicLong queuedRecords = new java.util.concurrent.atomic.AtomicLong();
+    private final long maxRecords;
     private final Thread thread;
     private final Counter delivered;
     private final Counter dropped;
@@ -30,8 +38,20 @@ final class ConsumerChannel {
     private final Metrics metrics;
     private volatile boolean running = true;
     private long lastErrorLog;
+    private final int initialNice;
+    private volatile long tid = -1;
 
     ConsumerChannel(FlowConsumer consumer, String name, int capacity, Metrics metrics) {
+        this(consumer, name, capacity, Long.MAX_VALUE, metrics, 0);
+    }
+
+    /**
+     * @param capacity batches that may wait
+     * @param maxRecords records that may wait (batches differ in size: records are what take memory)
+     */
+    ConsumerChannel(FlowConsumer consumer, String name, int capacity, long maxRecords, Metrics metrics, int nice) {
+        this.initialNice = nice;
+        this.maxRecords = Math.max(1, maxRecords);
         this.consumer = consumer;
         this.name = name;
         this.metrics = metrics;
@@ -55,14 +75,34 @@ final class ConsumerChannel {
         return name;
     }
 
-    /** Never blocks: a full queue drops the batch for this consumer only. */
+    /**
+     * Never blocks: a full queue (in batches, or in records) drops the batch for this consumer
+     * only. A batch is always taken when nothing waits, however large.
+     */
     void offer(FlowBatch batch) {
-        if (!running || !queue.offer(batch)) {
-            dropped.add(batch.size());
+        int n = batch.size();
+        long waiting = queuedRecords.addAndGet(n);
+        if (!running || (waiting > maxRecords && waiting > n) || !queue.offer(batch)) {
+            queuedRecords.addAndGet(-n);
+            dropped.add(n);
         }
     }
 
+    /** Sets the thread's nice value (Linux); false where that is not possible. */
+    boolean nice(int value) {
+        return Niceness.set(tid, value);
+    }
+
+    /** The kernel id of the channel's thread, -1 until it runs or where unknown. */
+    long threadId() {
+        return tid;
+    }
+
     private void run() {
+        tid = Niceness.currentThreadId();
+        if (initialNice > 0 && !Niceness.set(tid, initialNice)) {
+            LOG.debug("Consumer {}: could not set nice {} (not Linux, or no renice)", name, initialNice);
+        }
         while (running || !queue.isEmpty()) {
             FlowBatch batch;
             try {
@@ -76,6 +116,7 @@ final class ConsumerChannel {
             if (batch == null) {
                 continue;
             }
+            queuedRecords.addAndGet(-batch.size());
             long t0 = System.nanoTime();
             try {
                 consumer.accept(batch);
@@ -99,6 +140,7 @@ final class ConsumerChannel {
             }
             dropped.add(records);
             queue.clear();
+            queuedRecords.set(0);
         }
     }
 

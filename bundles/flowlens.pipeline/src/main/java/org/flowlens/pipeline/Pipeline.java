@@ -63,6 +63,10 @@ public class Pipeline implements FlowPipeline {
         @AttributeDefinition(name = "Consumer queue size", description = "Batches waiting for each consumer before that consumer loses batches, counted per consumer (1-1000000). A consumer's flowlens.consumer.queue service property overrides it.")
         int consumerQueueSize() default 1024;
 
+        @AttributeDefinition(name = "Consumer queue records", description = "Records waiting for each consumer, whatever the number of batches, before that"
+                + " consumer loses batches (1000-100000000): what bounds the memory a slow consumer holds.")
+        int consumerQueueRecords() default 131_072;
+
         @AttributeDefinition(name = "Exporter limit", description = "Exporters tracked with counters of their own; traffic from more is counted under exporter=\"other\" (1-100000).")
         int exporterLimit() default 10_000;
 
@@ -71,6 +75,11 @@ public class Pipeline implements FlowPipeline {
 
         @AttributeDefinition(name = "Flush interval (ms)", description = "A batch that is not full goes to the workers after at most this long (1-1000).")
         int flushMillis() default 5;
+
+        @AttributeDefinition(name = "Consumer priority (nice)", description = "On Linux, consumer threads run at this nice value (0-19; 0: the"
+                + " same priority as the rest). When the machine is saturated, consumers then lose batches, counted per consumer, before the"
+                + " UDP receivers lose datagrams in the kernel. Lowering it again at run time needs CAP_SYS_NICE.")
+        int consumerNice() default 10;
     }
 
     private record DecoderEntry(FlowDecoder decoder, String format, int[] versions, int ranking, long serviceId) {}
@@ -157,6 +166,13 @@ public class Pipeline implements FlowPipeline {
         }
         Config prev = config;
         config = next;
+        if (prev.consumerNice() != next.consumerNice()) {
+            for (ConsumerChannel c : channels) {
+                if (!c.nice(next.consumerNice())) {
+                    LOG.warn("Consumer {}: nice {} not applied (lowering it needs CAP_SYS_NICE; Linux only)", c.name(), next.consumerNice());
+                }
+            }
+        }
         if (prev.workers() != next.workers() || prev.queueSize() != next.queueSize()) {
             Stage old = stage;
             Stage fresh = new Stage(next.workers(), next.queueSize(), this::process, generation++);
@@ -212,6 +228,10 @@ public class Pipeline implements FlowPipeline {
             problem = "batchRecords must be 1-100000, got " + c.batchRecords();
         } else if (c.flushMillis() < 1 || c.flushMillis() > 1000) {
             problem = "flushMillis must be 1-1000, got " + c.flushMillis();
+        } else if (c.consumerQueueRecords() < 1000 || c.consumerQueueRecords() > 100_000_000) {
+            problem = "consumerQueueRecords must be 1000-100000000, got " + c.consumerQueueRecords();
+        } else if (c.consumerNice() < 0 || c.consumerNice() > 19) {
+            problem = "consumerNice must be 0-19, got " + c.consumerNice();
         }
         if (problem != null) {
             LOG.error("Refused pipeline configuration: {}; keeping the last good one", problem);
@@ -229,6 +249,8 @@ public class Pipeline implements FlowPipeline {
             @Override public int exporterLimit() { return 10_000; }
             @Override public int batchRecords() { return 1024; }
             @Override public int flushMillis() { return 5; }
+            @Override public int consumerNice() { return 10; }
+            @Override public int consumerQueueRecords() { return 131_072; }
         };
     }
 
@@ -440,7 +462,7 @@ public class Pipeline implements FlowPipeline {
         Object q = props.get(FlowConsumer.QUEUE);
         Config c = config != null ? config : defaults();
         int capacity = q instanceof Number num ? num.intValue() : q != null ? Integer.parseInt(q.toString().trim()) : c.consumerQueueSize();
-        channels.add(new ConsumerChannel(consumer, name, capacity, metrics));
+        channels.add(new ConsumerChannel(consumer, name, capacity, c.consumerQueueRecords(), metrics, c.consumerNice()));
         LOG.info("Consumer {} added", name);
     }
 
@@ -452,6 +474,13 @@ public class Pipeline implements FlowPipeline {
                 LOG.info("Consumer {} removed", c.name());
             }
         }
+    }
+
+    /** The kernel ids of the consumer threads (-1 where unknown), in the order consumers were added. */
+    List<Long> consumerThreadIds() {
+        List<Long> ids = new ArrayList<>();
+        channels.forEach(c -> ids.add(c.threadId()));
+        return ids;
     }
 
     List<String> consumerNames() {

@@ -19,6 +19,7 @@ import org.flowlens.api.flow.FlowBatch;
 import org.flowlens.api.metrics.Sample;
 import org.flowlens.api.pipeline.FlowConsumer;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.osgi.framework.Constants;
 
@@ -27,13 +28,66 @@ class PipelineTest {
     private Pipeline pipeline;
 
     static Pipeline.Config config(int workers, int queue, int consumerQueue) {
+        return config(workers, queue, consumerQueue, 1024, 5);
+    }
+
+    static Pipeline.Config config(int workers, int queue, int consumerQueue, int batchRecords, int flushMillis) {
+        return config(workers, queue, consumerQueue, batchRecords, flushMillis, 0);
+    }
+
+    static Pipeline.Config config(int workers, int queue, int consumerQueue, int batchRecords, int flushMillis, int nice) {
+        return config(workers, queue, consumerQueue, batchRecords, flushMillis, nice, 131_072);
+    }
+
+    static Pipeline.Config config(int workers, int queue, int consumerQueue, int batchRecords, int flushMillis, int nice, int records) {
         return new Pipeline.Config() {
             @Override public Class<? extends Annotation> annotationType() { return Pipeline.Config.class; }
             @Override public int workers() { return workers; }
             @Override public int queueSize() { return queue; }
             @Override public int consumerQueueSize() { return consumerQueue; }
             @Override public int exporterLimit() { return 100; }
+            @Override public int batchRecords() { return batchRecords; }
+            @Override public int flushMillis() { return flushMillis; }
+            @Override public int consumerNice() { return nice; }
+            @Override public int consumerQueueRecords() { return records; }
         };
+    }
+
+    /** A decoder of test datagrams {0, 5, 0, n}: n records; with n = 99 it appends two records and throws. */
+    static final class CountDecoder implements FlowDecoder {
+        @Override
+        public void decode(ByteBuffer datagram, DecodeContext context, FlowBatch out) {
+            int count = datagram.getShort(datagram.position() + 2);
+            if (count == 99) {
+                out.next().bytes(1).packets(1);
+                out.next().bytes(1).packets(1);
+                throw new IllegalStateException("a decoder bug");
+            }
+            for (int i = 0; i < count; i++) {
+                out.next().bytes(1).packets(1);
+            }
+        }
+    }
+
+    /** Remembers the size of every batch it receives. */
+    static final class BatchSizes implements FlowConsumer {
+        final List<Integer> sizes = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final CountDownLatch done;
+        final long expected;
+        final AtomicLong records = new AtomicLong();
+
+        BatchSizes(long expected) {
+            this.expected = expected;
+            done = new CountDownLatch(1);
+        }
+
+        @Override
+        public void accept(FlowBatch batch) {
+            sizes.add(batch.size());
+            if (records.addAndGet(batch.size()) >= expected) {
+                done.countDown();
+            }
+        }
     }
 
     /** Counts records and releases a latch once it has seen the expected number. */
@@ -139,14 +193,30 @@ class PipelineTest {
     void aThrowingConsumerIsCountedAndTheOthersGoOn() throws Exception {
         pipeline = new Pipeline(metrics, config(1, 100, 100));
         CountingConsumer healthy = new CountingConsumer(100);
-        pipeline.addConsumer(batch -> { throw new IllegalStateException("boom"); }, props(1, FlowConsumer.NAME, "broken"));
+        AtomicLong seenByBroken = new AtomicLong();
+        CountDownLatch brokenSawAll = new CountDownLatch(1);
+        pipeline.addConsumer(batch -> {
+            if (seenByBroken.addAndGet(batch.size()) >= 100) {
+                brokenSawAll.countDown();
+            }
+            throw new IllegalStateException("boom");
+        }, props(1, FlowConsumer.NAME, "broken"));
         pipeline.addConsumer(healthy, props(2, FlowConsumer.NAME, "healthy"));
         for (int i = 0; i < 10; i++) {
             pipeline.submit(batch(10), "test");
         }
         assertTrue(healthy.done.await(10, TimeUnit.SECONDS));
+        assertTrue(brokenSawAll.await(10, TimeUnit.SECONDS));
         pipeline.removeConsumer(healthy, props(2));
-        assertEquals(10, sample("flowlens_consumer_errors_total", "consumer", "broken"));
+        assertEquals(100, healthy.records.get());
+        // batches may be merged on the way, so the errors are counted per batch: at least one, at most ten
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (sample("flowlens_consumer_errors_total", "consumer", "broken") < 1 && System.nanoTime() < deadline) {
+            Thread.onSpinWait(); // the last failure is counted just after accept() threw
+        }
+        double errors = sample("flowlens_consumer_errors_total", "consumer", "broken");
+        assertTrue(errors >= 1 && errors <= 10, "errors: " + errors);
+        assertEquals(0, sample("flowlens_consumer_records_total", "consumer", "broken"));
     }
 
     @Test
@@ -253,5 +323,137 @@ class PipelineTest {
         pipeline.submit(batch(10), "test");
         assertTrue(consumer.done.await(10, TimeUnit.SECONDS));
         assertEquals(10, sample("flowlens_pipeline_queue_capacity"));
+    }
+
+    @Test
+    void recordsOfManyDatagramsTravelInOneBatchUntilItIsFull() throws Exception {
+        pipeline = new Pipeline(metrics, config(1, 100, 100, 10, 1000));
+        BatchSizes consumer = new BatchSizes(12);
+        pipeline.addConsumer(consumer, props(1, FlowConsumer.NAME, "c"));
+        pipeline.addDecoder(new CountDecoder(), props(2, FlowDecoder.VERSIONS, 5));
+        InetSocketAddress exporter = new InetSocketAddress("127.0.0.1", 9999);
+        for (int i = 0; i < 4; i++) {
+            assertEquals(3, pipeline.decode(ByteBuffer.wrap(new byte[] {0, 5, 0, 3}), exporter, 0, "l1"));
+        }
+        assertTrue(consumer.done.await(10, TimeUnit.SECONDS));
+        // the fourth datagram filled the batch (12 >= 10): one batch, sent without waiting for the flush
+        assertEquals(List.of(12), consumer.sizes);
+    }
+
+    @Test
+    void aBatchThatIsNotFullIsFlushedInTime() throws Exception {
+        pipeline = new Pipeline(metrics, config(1, 100, 100, 1000, 5));
+        BatchSizes consumer = new BatchSizes(3);
+        pipeline.addConsumer(consumer, props(1, FlowConsumer.NAME, "c"));
+        pipeline.addDecoder(new CountDecoder(), props(2, FlowDecoder.VERSIONS, 5));
+        assertEquals(3, pipeline.decode(ByteBuffer.wrap(new byte[] {0, 5, 0, 3}), new InetSocketAddress("127.0.0.1", 9999), 0, "l1"));
+        assertTrue(consumer.done.await(10, TimeUnit.SECONDS), "the flusher hands a partial batch on");
+        assertEquals(3, consumer.records.get());
+    }
+
+    @Test
+    void aDecoderThatThrowsLeavesNoPartOfItsDatagramInTheBatch() throws Exception {
+        pipeline = new Pipeline(metrics, config(1, 100, 100, 1000, 1000));
+        BatchSizes consumer = new BatchSizes(5);
+        pipeline.addConsumer(consumer, props(1, FlowConsumer.NAME, "c"));
+        pipeline.addDecoder(new CountDecoder(), props(2, FlowDecoder.VERSIONS, 5));
+        InetSocketAddress exporter = new InetSocketAddress("127.0.0.1", 9999);
+        assertEquals(3, pipeline.decode(ByteBuffer.wrap(new byte[] {0, 5, 0, 3}), exporter, 0, "l1"));
+        assertEquals(0, pipeline.decode(ByteBuffer.wrap(new byte[] {0, 5, 0, 99}), exporter, 0, "l1"));
+        assertEquals(2, pipeline.decode(ByteBuffer.wrap(new byte[] {0, 5, 0, 2}), exporter, 0, "l1"));
+        pipeline.deactivate(); // hands on what is pending
+        pipeline = null;
+        assertTrue(consumer.done.await(10, TimeUnit.SECONDS));
+        assertEquals(5, consumer.records.get());
+        assertEquals(1, sample("flowlens_collector_dropped_total", "listener", "l1", "exporter", "127.0.0.1", "reason", "decoder_error"));
+        assertEquals(5, sample("flowlens_collector_records_total", "listener", "l1", "exporter", "127.0.0.1"));
+    }
+
+    @Test
+    void batchSizeAndFlushIntervalOutOfRangeAreRefused() throws Exception {
+        pipeline = new Pipeline(metrics, config(1, 100, 100, 1000, 5));
+        pipeline.modified(config(1, 100, 100, 0, 5));
+        pipeline.modified(config(1, 100, 100, 1000, 0));
+        BatchSizes consumer = new BatchSizes(3);
+        pipeline.addConsumer(consumer, props(1, FlowConsumer.NAME, "c"));
+        pipeline.addDecoder(new CountDecoder(), props(2, FlowDecoder.VERSIONS, 5));
+        assertEquals(3, pipeline.decode(ByteBuffer.wrap(new byte[] {0, 5, 0, 3}), new InetSocketAddress("127.0.0.1", 9999), 0, "l1"));
+        assertTrue(consumer.done.await(10, TimeUnit.SECONDS), "the last good configuration (flush every 5 ms) still applies");
+    }
+
+    @Test
+    void consumerThreadsRunAtTheConfiguredNiceValueOnLinux() throws Exception {
+        Assumptions.assumeTrue(Niceness.currentThreadId() > 0 && Niceness.get(Niceness.currentThreadId()) != null,
+                "not Linux (/proc/thread-self): consumer priority is not set here");
+        int own = Niceness.get(Niceness.currentThreadId());
+        Assumptions.assumeTrue(own < 7, "this JVM already runs at nice " + own);
+        pipeline = new Pipeline(metrics, config(1, 100, 100, 1024, 5, 7));
+        CountingConsumer consumer = new CountingConsumer(10);
+        pipeline.addConsumer(consumer, props(1, FlowConsumer.NAME, "c"));
+        pipeline.submit(batch(10), "test");
+        assertTrue(consumer.done.await(10, TimeUnit.SECONDS));
+        Assumptions.assumeTrue(Niceness.set(Niceness.currentThreadId(), own), "renice is not installed");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        Integer nice = null;
+        while (System.nanoTime() < deadline) {
+            long tid = pipeline.consumerThreadIds().get(0);
+            nice = tid > 0 ? Niceness.get(tid) : null;
+            if (nice != null && nice == 7) {
+                break;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        }
+        assertEquals(7, nice, "the consumer thread's nice value");
+        assertEquals(own, Niceness.get(Niceness.currentThreadId()), "other threads keep theirs");
+    }
+
+    @Test
+    void anOutOfRangeNiceValueIsRefused() throws Exception {
+        pipeline = new Pipeline(metrics, config(1, 100, 100, 1024, 5, 0));
+        pipeline.modified(config(1, 100, 100, 1024, 5, 20));
+        pipeline.modified(config(1, 100, 100, 1024, 5, -1));
+        CountingConsumer consumer = new CountingConsumer(10);
+        pipeline.addConsumer(consumer, props(1, FlowConsumer.NAME, "c"));
+        pipeline.submit(batch(10), "test");
+        assertTrue(consumer.done.await(10, TimeUnit.SECONDS), "the pipeline runs on with its last good configuration");
+    }
+
+    @Test
+    void aSlowConsumerHoldsAtMostItsRecordBudget() throws Exception {
+        pipeline = new Pipeline(metrics, config(1, 1000, 1000, 1024, 5, 0, 1000));
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch entered = new CountDownLatch(1);
+        FlowConsumer stuck = b -> {
+            entered.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        pipeline.addConsumer(stuck, props(1, FlowConsumer.NAME, "stuck"));
+        assertTrue(pipeline.submit(batch(500), "test"));
+        assertTrue(entered.await(10, TimeUnit.SECONDS), "the consumer holds the first batch");
+        for (int i = 0; i < 5; i++) {
+            assertTrue(pipeline.submit(batch(500), "test")); // the pipeline takes them: only this consumer loses
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (pipeline.delivered().flows() < 3000 && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+        assertEquals(3000, pipeline.delivered().flows());
+        // 1000 records may wait: two batches of 500; the other three are dropped for this consumer
+        assertEquals(1500, sample("flowlens_consumer_dropped_records_total", "consumer", "stuck"));
+        release.countDown();
+    }
+
+    @Test
+    void aBatchLargerThanTheBudgetIsStillDeliveredWhenNothingWaits() throws Exception {
+        pipeline = new Pipeline(metrics, config(1, 100, 100, 1024, 5, 0, 1000));
+        CountingConsumer consumer = new CountingConsumer(5000);
+        pipeline.addConsumer(consumer, props(1, FlowConsumer.NAME, "c"));
+        assertTrue(pipeline.submit(batch(5000), "test"));
+        assertTrue(consumer.done.await(10, TimeUnit.SECONDS));
+        assertEquals(0, sample("flowlens_consumer_dropped_records_total", "consumer", "c"));
     }
 }

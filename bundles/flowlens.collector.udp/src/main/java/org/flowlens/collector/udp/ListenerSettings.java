@@ -10,13 +10,14 @@ import java.net.UnknownHostException;
  * can act on; host names are refused rather than resolved (no DNS lookup at configuration time).
  */
 record ListenerSettings(String name, InetAddress bindAddress, String networkInterface, int port, int receiveBufferBytes,
-        int receiverThreads, int maxDatagramBytes) {
+        int receiverThreads, int maxDatagramBytes, int coalesceMicros) {
 
     static final int MIN_DATAGRAM = 512;
     static final int MAX_DATAGRAM = 65_535;
     static final int MAX_THREADS = 64;
     static final int MIN_BUFFER = 1024;
     static final int MAX_BUFFER = 1 << 30;
+    static final int MAX_COALESCE_MICROS = 100_000;
 
     /** A refused configuration. */
     static final class Invalid extends Exception {
@@ -42,9 +43,13 @@ record ListenerSettings(String name, InetAddress bindAddress, String networkInte
         if (c.maxDatagramBytes() < MIN_DATAGRAM || c.maxDatagramBytes() > MAX_DATAGRAM) {
             throw new Invalid("maxDatagramBytes must be " + MIN_DATAGRAM + "-" + MAX_DATAGRAM + ", got " + c.maxDatagramBytes());
         }
+        if (c.coalesceMicros() < 0 || c.coalesceMicros() > MAX_COALESCE_MICROS) {
+            throw new Invalid("coalesceMicros must be 0-" + MAX_COALESCE_MICROS + ", got " + c.coalesceMicros());
+        }
         String name = c.name() == null ? "" : c.name().trim();
         String nif = c.networkInterface() == null ? "" : c.networkInterface().trim();
-        return new ListenerSettings(name, bind, nif, c.port(), c.receiveBufferBytes(), c.receiverThreads(), c.maxDatagramBytes());
+        return new ListenerSettings(name, bind, nif, c.port(), c.receiveBufferBytes(), c.receiverThreads(), c.maxDatagramBytes(),
+                c.coalesceMicros());
     }
 
     /** A numeric IPv4 or IPv6 address, optionally in brackets; never a host name. */
@@ -75,10 +80,10 @@ record ListenerSettings(String name, InetAddress bindAddress, String networkInte
         }
     }
 
-    /** What needs a new socket when it changes (everything but the name). */
+    /** What needs a new socket and receiver threads when it changes (everything but the name). */
     boolean sameSocket(ListenerSettings o) {
         return o != null && bindAddress.equals(o.bindAddress) && networkInterface.equals(o.networkInterface) && port == o.port
                 && receiveBufferBytes == o.receiveBufferBytes && receiverThreads == o.receiverThreads
-                && maxDatagramBytes == o.maxDatagramBytes;
+                && maxDatagramBytes == o.maxDatagramBytes && coalesceMicros == o.coalesceMicros;
     }
 }

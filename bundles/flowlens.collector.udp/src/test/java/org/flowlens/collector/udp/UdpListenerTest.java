@@ -132,6 +132,42 @@ class UdpListenerTest {
     }
 
     @Test
+    void aBurstIsReadWithoutBlockingAndAnIdleReceiverBlocksUntilTheNextDatagram() throws Exception {
+        UdpListener l = listener(Map.of("receiveBufferBytes", 4 << 20));
+        InetSocketAddress to = target(l);
+        DatagramSocket s = sender(V4);
+        for (int i = 0; i < 1000; i++) {
+            send(s, to, bytes("burst " + i));
+        }
+        for (int i = 0; i < 1000; i++) {
+            assertArrayEquals(bytes("burst " + i), pipeline.next().payload(), "datagram " + i + " in order");
+        }
+        // with the socket empty the receiver polls a few times, then goes back to blocking reads
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (l.idleSwitches() == 0 && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+        assertTrue(l.idleSwitches() > 0, "the idle receiver went back to blocking reads");
+        send(s, to, bytes("after the pause"));
+        assertArrayEquals(bytes("after the pause"), pipeline.next().payload());
+        assertEquals(1001.0, metric("flowlens_udp_received_datagrams_total", l.name()));
+    }
+
+    @Test
+    void withoutCoalescingEveryReadBlocks() throws Exception {
+        UdpListener l = listener(Map.of("coalesceMicros", 0));
+        InetSocketAddress to = target(l);
+        DatagramSocket s = sender(V4);
+        for (int i = 0; i < 100; i++) {
+            send(s, to, bytes("one " + i));
+        }
+        for (int i = 0; i < 100; i++) {
+            assertArrayEquals(bytes("one " + i), pipeline.next().payload());
+        }
+        assertEquals(0, l.idleSwitches(), "never left blocking mode");
+    }
+
+    @Test
     void receivesOnIpv6Loopback() throws Exception {
         InetAddress v6 = InetAddress.getByName("::1");
         Assumptions.assumeTrue(bindable(new InetSocketAddress(v6, 0)), "no IPv6 loopback on this host");
@@ -317,6 +353,8 @@ class UdpListenerTest {
         l.modified(config(Map.of("port", port + 1, "bindAddress", "localhost")));
         l.modified(config(Map.of("port", port + 1, "receiverThreads", 0)));
         l.modified(config(Map.of("port", port + 1, "maxDatagramBytes", 100)));
+        l.modified(config(Map.of("port", port + 1, "coalesceMicros", -1)));
+        l.modified(config(Map.of("port", port + 1, "coalesceMicros", 100_001)));
         assertEquals(CaptureSource.State.RUNNING, l.state());
         assertEquals(port, target(l).getPort());
         send(sender(V4), target(l), bytes("still here"));
