@@ -10,11 +10,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Modified;
-import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
-import org.osgi.service.metatype.annotations.ObjectClassDefinition;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * NetFlow v9 (RFC 3954): templates and options templates per exporter and source id; the header
@@ -25,63 +21,9 @@ import org.slf4j.LoggerFactory;
         configurationPid = NetflowV9Decoder.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL,
         property = {FlowDecoder.FORMAT + "=netflow9", FlowDecoder.VERSIONS + ":Integer=" + WireVersion.NETFLOW_V9})
-@Designate(ocd = NetflowV9Decoder.Config.class)
+@Designate(ocd = TemplateDecoderConfig.class)
 public class NetflowV9Decoder implements FlowDecoder {
     static final String PID = "org.flowlens.decoder.netflow9";
-
-    @ObjectClassDefinition(name = "Flowlens NetFlow v9 decoder", description = "Decodes NetFlow version 9 (RFC 3954) export datagrams.")
-    public @interface Config {
-        @AttributeDefinition(
-                name = "Template lifetime (s)",
-                description = "A template not refreshed by its exporter for this long is forgotten; data for it then"
-                        + " waits for the next refresh.",
-                min = "1")
-        int templateLifetimeSeconds() default 1800;
-
-        @AttributeDefinition(
-                name = "Pending data per exporter (bytes)",
-                description = "Data sets that arrive before their template are held back, up to this many bytes per"
-                        + " exporter; beyond it they are dropped and counted (template_limit). 0 disables holding back.",
-                min = "0",
-                max = "67108864")
-        int pendingMaxBytes() default 262_144;
-
-        @AttributeDefinition(
-                name = "Pending data time (s)",
-                description = "How long a data set waits for its template before it is dropped and counted"
-                        + " (unknown_template).",
-                min = "0")
-        int pendingMaxAgeSeconds() default 30;
-
-        @AttributeDefinition(
-                name = "Exporter port in template key",
-                description = "Key templates by exporter address and UDP source port. Leave off for exporters that"
-                        + " change source port between datagrams.")
-        boolean exporterPortInKey() default false;
-
-        @AttributeDefinition(
-                name = "Templates per exporter",
-                description = "Templates and options templates kept per exporter; more are dropped and counted"
-                        + " (template_limit).",
-                min = "1",
-                max = "65536")
-        int maxTemplatesPerExporter() default 1024;
-
-        @AttributeDefinition(
-                name = "Maximum exporters",
-                description = "Exporters with template state; the longest silent one is forgotten when a new one"
-                        + " would exceed this.",
-                min = "1")
-        int maxExporters() default 10_000;
-
-        @AttributeDefinition(
-                name = "Apply sampling",
-                description = "Scale bytes and packets by the sampling rate the exporter announces (in the record,"
-                        + " or in options data per sampler, interface or domain). The rate is kept on each record.")
-        boolean applySampling() default true;
-    }
-
-    private static final Logger LOG = LoggerFactory.getLogger(NetflowV9Decoder.class);
 
     final TemplateDecoder engine = new TemplateDecoder(false);
 
@@ -90,16 +32,8 @@ public class NetflowV9Decoder implements FlowDecoder {
 
     @Activate
     @Modified
-    void configure(Config c) {
-        String problem = Settings.validate(c.templateLifetimeSeconds(), c.pendingMaxBytes(), c.pendingMaxAgeSeconds(),
-                c.maxTemplatesPerExporter(), c.maxExporters());
-        if (problem != null) {
-            LOG.error("NetFlow v9 decoder configuration refused ({}); keeping the previous configuration", problem);
-            return;
-        }
-        engine.settings(new Settings(c.templateLifetimeSeconds() * 1000L, c.pendingMaxBytes(), c.pendingMaxAgeSeconds() * 1000L,
-                c.exporterPortInKey(), c.maxTemplatesPerExporter(), c.maxExporters(), c.applySampling()));
-        LOG.info("NetFlow v9 decoder configured: {}", engine.settings());
+    void configure(TemplateDecoderConfig c) {
+        engine.configure(c, "NetFlow v9");
     }
 
     @Override

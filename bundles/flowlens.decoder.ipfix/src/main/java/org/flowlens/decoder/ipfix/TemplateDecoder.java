@@ -14,6 +14,8 @@ import org.flowlens.api.decode.DecodeContext;
 import org.flowlens.api.flow.FlowBatch;
 import org.flowlens.api.flow.FlowRecord;
 import org.flowlens.api.flow.IpAddresses;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The template machinery shared by NetFlow v9 (RFC 3954) and IPFIX (RFC 7011): sets, template and
@@ -26,6 +28,7 @@ import org.flowlens.api.flow.IpAddresses;
  * A datagram never makes the decoder throw; what it cannot decode is counted by reason.
  */
 final class TemplateDecoder {
+    private static final Logger LOG = LoggerFactory.getLogger(TemplateDecoder.class);
     static final String TRUNCATED = "truncated";
     static final String BAD_LENGTH = "bad_length";
     static final String BAD_VERSION = "bad_version";
@@ -64,6 +67,19 @@ final class TemplateDecoder {
         this.headerLength = ipfix ? 16 : 20;
         this.templateSetId = ipfix ? 2 : 0;
         this.optionsSetId = ipfix ? 3 : 1;
+    }
+
+    /** Applies a configuration, or refuses it with a log line and keeps the current one. */
+    void configure(TemplateDecoderConfig c, String protocol) {
+        String problem = Settings.validate(c.templateLifetimeSeconds(), c.pendingMaxBytes(), c.pendingMaxAgeSeconds(),
+                c.maxTemplatesPerExporter(), c.maxExporters());
+        if (problem != null) {
+            LOG.error("{} decoder configuration refused ({}); keeping the previous configuration", protocol, problem);
+            return;
+        }
+        settings(new Settings(c.templateLifetimeSeconds() * 1000L, c.pendingMaxBytes(), c.pendingMaxAgeSeconds() * 1000L,
+                c.exporterPortInKey(), c.maxTemplatesPerExporter(), c.maxExporters(), c.applySampling()));
+        LOG.info("{} decoder configured: {}", protocol, settings());
     }
 
     void settings(Settings s) {

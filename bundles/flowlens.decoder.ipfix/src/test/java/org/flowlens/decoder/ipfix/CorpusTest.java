@@ -75,9 +75,9 @@ class CorpusTest {
     /** Decodes with both decoders configured with {@code config} over their defaults. */
     static Run decodeAll(List<PcapDatagrams.Datagram> datagrams, Map<String, Object> config) {
         NetflowV9Decoder v9 = new NetflowV9Decoder();
-        v9.configure(Configs.of(NetflowV9Decoder.Config.class, config));
+        v9.configure(Configs.of(TemplateDecoderConfig.class, config));
         IpfixDecoder ipfix = new IpfixDecoder();
-        ipfix.configure(Configs.of(IpfixDecoder.Config.class, config));
+        ipfix.configure(Configs.of(TemplateDecoderConfig.class, config));
         CountingContext ctx = new CountingContext();
         Corpus.Totals t = Corpus.Totals.of(0, 0, 0);
         long flows = 0, packets = 0, bytes = 0, scaledPackets = 0, scaledBytes = 0;

@@ -32,13 +32,13 @@ class TemplateDecoderTest {
 
     static IpfixDecoder ipfix(Map<String, Object> config) {
         IpfixDecoder d = new IpfixDecoder();
-        d.configure(Configs.of(IpfixDecoder.Config.class, config));
+        d.configure(Configs.of(TemplateDecoderConfig.class, config));
         return d;
     }
 
     static NetflowV9Decoder v9(Map<String, Object> config) {
         NetflowV9Decoder d = new NetflowV9Decoder();
-        d.configure(Configs.of(NetflowV9Decoder.Config.class, config));
+        d.configure(Configs.of(TemplateDecoderConfig.class, config));
         return d;
     }
 
@@ -466,9 +466,9 @@ class TemplateDecoderTest {
     @Test
     void invalidConfigurationKeepsThePreviousOne() {
         IpfixDecoder d = ipfix(Map.of("maxTemplatesPerExporter", 2));
-        d.configure(Configs.of(IpfixDecoder.Config.class, Map.of("maxTemplatesPerExporter", 3, "templateLifetimeSeconds", 0)));
+        d.configure(Configs.of(TemplateDecoderConfig.class, Map.of("maxTemplatesPerExporter", 3, "templateLifetimeSeconds", 0)));
         assertEquals(2, d.engine.settings().maxTemplatesPerExporter());
-        d.configure(Configs.of(IpfixDecoder.Config.class, Map.of("maxTemplatesPerExporter", 3)));
+        d.configure(Configs.of(TemplateDecoderConfig.class, Map.of("maxTemplatesPerExporter", 3)));
         assertEquals(3, d.engine.settings().maxTemplatesPerExporter());
     }
 
