@@ -12,6 +12,7 @@ import java.util.Map;
 import org.flowlens.api.decode.WireVersion;
 import org.flowlens.api.flow.FlowBatch;
 import org.flowlens.api.flow.FlowRecord;
+import org.flowlens.pcap.UdpDatagrams;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -68,12 +69,12 @@ class CorpusTest {
     /** What a run over one capture produced. */
     record Run(Corpus.Totals wire, long scaledPackets, long scaledBytes, CountingContext context, List<FlowRecord> records) {}
 
-    static Run decodeAll(List<PcapDatagrams.Datagram> datagrams) {
+    static Run decodeAll(List<UdpDatagrams.Datagram> datagrams) {
         return decodeAll(datagrams, Map.of());
     }
 
     /** Decodes with both decoders configured with {@code config} over their defaults. */
-    static Run decodeAll(List<PcapDatagrams.Datagram> datagrams, Map<String, Object> config) {
+    static Run decodeAll(List<UdpDatagrams.Datagram> datagrams, Map<String, Object> config) {
         NetflowV9Decoder v9 = new NetflowV9Decoder();
         v9.configure(Configs.of(TemplateDecoderConfig.class, config));
         IpfixDecoder ipfix = new IpfixDecoder();
@@ -82,7 +83,7 @@ class CorpusTest {
         Corpus.Totals t = Corpus.Totals.of(0, 0, 0);
         long flows = 0, packets = 0, bytes = 0, scaledPackets = 0, scaledBytes = 0;
         List<FlowRecord> records = new ArrayList<>();
-        for (PcapDatagrams.Datagram d : datagrams) {
+        for (UdpDatagrams.Datagram d : datagrams) {
             ctx.exporter = d.exporter();
             ctx.receivedMillis = d.millis();
             FlowBatch out = new FlowBatch();
@@ -113,7 +114,7 @@ class CorpusTest {
         String name = pcap.getFileName().toString();
         // a set held back for its template is decoded by us and by none of the references: compare without holding back
         Map<String, Object> config = HELD_BACK.containsKey(name) ? Map.of("pendingMaxBytes", 0) : Map.of();
-        Run run = decodeAll(PcapDatagrams.read(pcap), config);
+        Run run = decodeAll(UdpDatagrams.read(pcap), config);
         Corpus.Totals got = run.wire();
         String tool = DISPUTED.get(name);
         if (tool == null) {
@@ -151,13 +152,13 @@ class CorpusTest {
     @Test
     void samplingIsApplied() throws IOException {
         // every record carries samplingInterval 2048 itself
-        Run run = decodeAll(PcapDatagrams.read(Corpus.root().resolve("thirdparty/akvorado-nfv9-samplingrate.pcap")));
+        Run run = decodeAll(UdpDatagrams.read(Corpus.root().resolve("thirdparty/akvorado-nfv9-samplingrate.pcap")));
         assertEquals(6, run.wire().flows());
         assertEquals(6 * 2048, run.scaledPackets());
         assertEquals(3740L * 2048, run.scaledBytes());
         run.records().forEach(r -> assertEquals(2048, r.samplingRate()));
         // options data: interface 0 sampled 1 in 100, the two records came in on interface 0
-        run = decodeAll(PcapDatagrams.read(Corpus.root().resolve("thirdparty/logstash-nfv9-malformed.pcap")));
+        run = decodeAll(UdpDatagrams.read(Corpus.root().resolve("thirdparty/logstash-nfv9-malformed.pcap")));
         assertEquals(200, run.scaledPackets());
         assertEquals(19_400, run.scaledBytes());
     }
@@ -165,8 +166,8 @@ class CorpusTest {
     @Test
     void dataBeforeTemplateIsDecodedOnceTheTemplateArrives() throws IOException {
         Path f = Corpus.root().resolve("thirdparty/akvorado-nfv9-data+templates.pcap");
-        Corpus.Totals without = decodeAll(PcapDatagrams.read(f), Map.of("pendingMaxBytes", 0)).wire();
-        Run with = decodeAll(PcapDatagrams.read(f));
+        Corpus.Totals without = decodeAll(UdpDatagrams.read(f), Map.of("pendingMaxBytes", 0)).wire();
+        Run with = decodeAll(UdpDatagrams.read(f));
         long[] held = HELD_BACK.get(f.getFileName().toString());
         assertEquals(without.flows() + held[0], with.wire().flows());
         assertEquals(without.packets() + held[1], with.wire().packets());
@@ -174,7 +175,7 @@ class CorpusTest {
         assertEquals(Map.of(), with.context().drops);
         // logstash-ipfix-generic: tshark's two "sets without template" lie after the end the message
         // header announces (484 of 788 bytes): not part of the message, ignored and counted
-        Run generic = decodeAll(PcapDatagrams.read(Corpus.root().resolve("thirdparty/logstash-ipfix-generic.pcap")));
+        Run generic = decodeAll(UdpDatagrams.read(Corpus.root().resolve("thirdparty/logstash-ipfix-generic.pcap")));
         assertEquals(Map.of("bad_length", 1L), generic.context().drops);
     }
 }

@@ -10,6 +10,7 @@ import java.util.Map;
 
 import org.flowlens.api.flow.FlowBatch;
 import org.flowlens.api.flow.FlowRecord;
+import org.flowlens.pcap.UdpDatagrams;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -40,11 +41,11 @@ class CorpusTest {
             "logstash-nfv5-malformed.pcap", "tshark",
             "logstash-nfv5-juniper_mx80.pcap", "nfdump");
 
-    static Corpus.Totals decodeAll(List<PcapDatagrams.Datagram> datagrams, NetflowDecoder decoder, CountingContext ctx) {
+    static Corpus.Totals decodeAll(List<UdpDatagrams.Datagram> datagrams, NetflowDecoder decoder, CountingContext ctx) {
         Corpus.Totals t = Corpus.Totals.of(0, 0, 0);
         long flows = 0, packets = 0, bytes = 0;
         FlowBatch out = new FlowBatch();
-        for (PcapDatagrams.Datagram d : datagrams) {
+        for (UdpDatagrams.Datagram d : datagrams) {
             ctx.exporter = d.exporter();
             ctx.receivedMillis = d.millis();
             out.clear();
@@ -64,7 +65,7 @@ class CorpusTest {
 
     static void check(Path pcap, JsonObject truth) throws IOException {
         String name = pcap.getFileName().toString();
-        Corpus.Totals got = decodeAll(PcapDatagrams.read(pcap), new NetflowDecoder(), new CountingContext());
+        Corpus.Totals got = decodeAll(UdpDatagrams.read(pcap), new NetflowDecoder(), new CountingContext());
         String tool = DISPUTED.get(name);
         if (tool == null) {
             Corpus.Totals ref = Corpus.totals(truth, "reference");
@@ -96,7 +97,7 @@ class CorpusTest {
     void truncationIsCountedForTheMalformedCapture() throws IOException {
         Path f = Corpus.root().resolve("thirdparty/logstash-nfv5-malformed.pcap");
         CountingContext ctx = new CountingContext();
-        Corpus.Totals got = decodeAll(PcapDatagrams.read(f), new NetflowDecoder(), ctx);
+        Corpus.Totals got = decodeAll(UdpDatagrams.read(f), new NetflowDecoder(), ctx);
         assertEquals(60, got.flows());
         assertEquals(true, ctx.dropped("truncated") > 0);
     }

@@ -1,4 +1,4 @@
-package org.flowlens.decoder.ipfix;
+package org.flowlens.pcap;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -8,20 +8,23 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.flowlens.pcap.LinkTypes;
-import org.flowlens.pcap.PcapReader;
 
-/** The UDP payloads of a capture, in order, with their source and capture time (test helper). */
-final class PcapDatagrams {
-    record Datagram(InetSocketAddress exporter, long millis, byte[] payload) {
-        ByteBuffer buffer() {
+/**
+ * The UDP payloads of a capture, in order, with their source and capture time: flow exports
+ * recorded with tcpdump, read back for replay and for tests.
+ */
+public final class UdpDatagrams {
+    /** One UDP payload and where and when it was captured. */
+    public record Datagram(InetSocketAddress exporter, long millis, byte[] payload) {
+        public ByteBuffer buffer() {
             return ByteBuffer.wrap(payload);
         }
     }
 
-    private PcapDatagrams() {}
+    private UdpDatagrams() {}
 
-    static List<Datagram> read(Path file) throws IOException {
+    /** Every UDP payload of the file, IPv4 or IPv6, in capture order. */
+    public static List<Datagram> read(Path file) throws IOException {
         List<Datagram> out = new ArrayList<>();
         try (PcapReader r = PcapReader.open(file)) {
             while (r.next()) {
@@ -35,7 +38,7 @@ final class PcapDatagrams {
     }
 
     /** Ethernet (with 802.1Q tags), Linux cooked or raw IP; IPv4 or IPv6; UDP. Null for anything else. */
-    static Datagram udp(ByteBuffer frame, int linkType, long millis) throws IOException {
+    private static Datagram udp(ByteBuffer frame, int linkType, long millis) throws IOException {
         ByteBuffer b = frame.duplicate();
         int p = b.position();
         int end = b.limit();
