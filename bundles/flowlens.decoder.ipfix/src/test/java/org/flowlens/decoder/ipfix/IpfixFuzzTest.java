@@ -8,6 +8,7 @@ import java.nio.ByteOrder;
 
 import org.flowlens.api.decode.FlowDecoder;
 import org.flowlens.api.flow.FlowBatch;
+import org.flowlens.api.testing.CountingContext;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 

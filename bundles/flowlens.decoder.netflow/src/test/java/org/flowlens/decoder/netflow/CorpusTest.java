@@ -10,6 +10,8 @@ import java.util.Map;
 
 import org.flowlens.api.flow.FlowBatch;
 import org.flowlens.api.flow.FlowRecord;
+import org.flowlens.api.testing.Corpus;
+import org.flowlens.api.testing.CountingContext;
 import org.flowlens.pcap.UdpDatagrams;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;

@@ -11,6 +11,7 @@ import java.util.Map;
 import org.flowlens.api.flow.FlowBatch;
 import org.flowlens.api.flow.FlowRecord;
 import org.flowlens.api.flow.IpAddresses;
+import org.flowlens.api.testing.CountingContext;
 import org.junit.jupiter.api.Test;
 
 class NetflowDecoderTest {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.ByteBuffer;
 
 import org.flowlens.api.flow.FlowBatch;
+import org.flowlens.api.testing.CountingContext;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 

@@ -15,6 +15,8 @@ import org.flowlens.api.decode.WireVersion;
 import org.flowlens.api.flow.FlowBatch;
 import org.flowlens.api.flow.FlowRecord;
 import org.flowlens.api.flow.IpAddresses;
+import org.flowlens.api.testing.Corpus;
+import org.flowlens.api.testing.CountingContext;
 import org.flowlens.decoder.sflow.agents.AgentStatus;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;

@@ -9,6 +9,7 @@ import java.util.List;
 
 import org.flowlens.api.flow.FlowRecord;
 import org.flowlens.api.flow.IpAddresses;
+import org.flowlens.api.testing.Corpus;
 import org.flowlens.decoder.sflow.agents.AgentStatus;
 import org.flowlens.decoder.sflow.agents.InterfaceCounters;
 import org.junit.jupiter.api.Test;

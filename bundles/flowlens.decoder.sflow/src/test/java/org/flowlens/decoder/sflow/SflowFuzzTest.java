@@ -9,6 +9,7 @@ import java.util.Map;
 
 import org.flowlens.api.flow.FlowBatch;
 import org.flowlens.api.flow.FlowRecord;
+import org.flowlens.api.testing.CountingContext;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 

@@ -1,4 +1,4 @@
-package org.flowlens.decoder.netflow;
+package org.flowlens.api.testing;
 
 import java.net.InetSocketAddress;
 import java.util.Map;
@@ -7,19 +7,19 @@ import java.util.TreeMap;
 import org.flowlens.api.decode.DecodeContext;
 
 /** A decode context that remembers what the decoder reported. */
-final class CountingContext implements DecodeContext {
-    InetSocketAddress exporter;
-    long receivedMillis;
-    final Map<String, Long> drops = new TreeMap<>();
-    long gaps;
+public final class CountingContext implements DecodeContext {
+    public InetSocketAddress exporter;
+    public long receivedMillis;
+    public final Map<String, Long> drops = new TreeMap<>();
+    public long gaps;
 
-    CountingContext(InetSocketAddress exporter, long receivedMillis) {
+    public CountingContext(InetSocketAddress exporter, long receivedMillis) {
         this.exporter = exporter;
         this.receivedMillis = receivedMillis;
     }
 
-    CountingContext() {
-        this(new InetSocketAddress("127.0.0.1", 40000), 1_700_000_000_000L);
+    public CountingContext() {
+        this(new InetSocketAddress("192.0.2.200", 40000), 1_700_000_000_000L);
     }
 
     @Override
@@ -39,19 +39,25 @@ final class CountingContext implements DecodeContext {
 
     @Override
     public void drop(String reason, long count) {
+        if (count <= 0) {
+            throw new AssertionError("drop of " + count + " " + reason);
+        }
         drops.merge(reason, count, Long::sum);
     }
 
     @Override
     public void sequenceGap(long missing) {
+        if (missing <= 0) {
+            throw new AssertionError("sequence gap of " + missing);
+        }
         gaps += missing;
     }
 
-    long dropped(String reason) {
+    public long dropped(String reason) {
         return drops.getOrDefault(reason, 0L);
     }
 
-    long droppedTotal() {
+    public long droppedTotal() {
         return drops.values().stream().mapToLong(Long::longValue).sum();
     }
 }

@@ -1,4 +1,4 @@
-package org.flowlens.decoder.ipfix;
+package org.flowlens.api.testing;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -17,11 +17,11 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
 /** The shared test corpus (beside the repository, or where FLOWLENS_CORPUS points) and its truth files. */
-final class Corpus {
+public final class Corpus {
     private Corpus() {}
 
     /** The corpus folder; skips the calling test when it is not there (a fresh clone has none). */
-    static Path root() {
+    public static Path root() {
         String env = System.getenv("FLOWLENS_CORPUS");
         Path p = env != null && !env.isBlank() ? Path.of(env) : Path.of("../../../shared/corpus");
         Assumptions.assumeTrue(Files.isDirectory(p.resolve("exports")),
@@ -29,8 +29,8 @@ final class Corpus {
         return p;
     }
 
-    /** Files in {@code folder} whose name ends with one of {@code suffixes}, sorted. */
-    static List<Path> files(String folder, String... globs) throws IOException {
+    /** The pcaps in {@code folder} whose name contains one of {@code parts}, sorted. */
+    public static List<Path> files(String folder, String... parts) throws IOException {
         List<Path> out = new ArrayList<>();
         try (Stream<Path> s = Files.list(root().resolve(folder))) {
             s.filter(f -> {
@@ -38,7 +38,7 @@ final class Corpus {
                 if (!n.endsWith(".pcap")) {
                     return false;
                 }
-                for (String g : globs) {
+                for (String g : parts) {
                     if (n.contains(g)) {
                         return true;
                     }
@@ -50,8 +50,8 @@ final class Corpus {
     }
 
     /** Totals: flows, packets, bytes, and per IP protocol. */
-    record Totals(long flows, long packets, long bytes, Map<Integer, long[]> perProtocol) {
-        static Totals of(long flows, long packets, long bytes) {
+    public record Totals(long flows, long packets, long bytes, Map<Integer, long[]> perProtocol) {
+        public static Totals of(long flows, long packets, long bytes) {
             return new Totals(flows, packets, bytes, new TreeMap<>());
         }
 
@@ -63,7 +63,7 @@ final class Corpus {
         }
     }
 
-    static JsonObject truth(Path pcap) throws IOException {
+    public static JsonObject truth(Path pcap) throws IOException {
         String n = pcap.getFileName().toString();
         Path t = pcap.resolveSibling(n.substring(0, n.length() - ".pcap".length()) + ".truth.json");
         try (Reader r = Files.newBufferedReader(t)) {
@@ -72,7 +72,7 @@ final class Corpus {
     }
 
     /** One decoder's block ({@code tshark}, {@code nfdump}, {@code pmacct}, or {@code reference}) as totals. */
-    static Totals totals(JsonObject truth, String tool) {
+    public static Totals totals(JsonObject truth, String tool) {
         JsonObject o = truth.getAsJsonObject(tool);
         long flows = o.has("flow_records") ? o.get("flow_records").getAsLong() : o.get("flows").getAsLong();
         Totals t = Totals.of(flows, o.get("packets").getAsLong(), o.get("bytes").getAsLong());
@@ -91,7 +91,7 @@ final class Corpus {
     }
 
     /** The consensus value of {@code flows}, {@code packets} or {@code bytes}; null when disputed. */
-    static Long consensus(JsonObject truth, String what) {
+    public static Long consensus(JsonObject truth, String what) {
         JsonElement v = truth.getAsJsonObject("consensus").getAsJsonObject(what).get("value");
         return v == null || v.isJsonNull() ? null : v.getAsLong();
     }
