@@ -3,18 +3,15 @@ package org.flowlens.detect;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 import org.flowlens.api.alert.Detector;
 import org.flowlens.api.flow.FlowRecord;
 import org.flowlens.api.flow.IpAddresses;
 import org.flowlens.api.flow.Protocols;
 import org.flowlens.api.pipeline.FlowConsumer;
-import org.flowlens.detect.engine.AlertTracker;
 import org.flowlens.detect.engine.Common;
 import org.flowlens.detect.engine.Configs;
 import org.flowlens.detect.engine.Evidence;
-import org.flowlens.detect.engine.Explanation;
 import org.flowlens.detect.engine.Units;
 import org.flowlens.detect.state.KeyTable;
 import org.osgi.service.component.annotations.Activate;
@@ -25,8 +22,6 @@ import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Reflection and amplification attacks: UDP answers of DNS (53), NTP (123), memcached (11211),
@@ -40,7 +35,6 @@ import org.slf4j.LoggerFactory;
 public class AmplificationDetector extends DetectorBase {
     static final String PID = "flowlens.detect.amplification";
     static final String NAME = "amplification";
-    private static final Logger LOG = LoggerFactory.getLogger(AmplificationDetector.class);
 
     private static final int BYTES = 0;
     private static final int PACKETS = 1;
@@ -120,7 +114,6 @@ public class AmplificationDetector extends DetectorBase {
     record Settings(Common common, String[] names, int[] ports, double[] thresholds) {}
 
     private volatile Settings settings;
-    private KeyTable table;
 
     static Settings parse(Config c) {
         Common common = Common.parse(c.enabled(), c.window(), c.criticalFactor(), c.allowCidrs(), c.allowPorts(),
@@ -154,28 +147,18 @@ public class AmplificationDetector extends DetectorBase {
 
     @Activate
     void activate(Config config) {
-        Settings s;
-        try {
-            s = parse(config);
-        } catch (IllegalArgumentException e) {
-            LOG.error("Amplification detector configuration refused, using the defaults: {}", e.getMessage());
-            s = parse(Configs.defaults(Config.class));
-        }
-        settings = s;
-        start(NAME, s.common());
+        settings = firstSettings("Amplification detector", () -> parse(config),
+                () -> parse(Configs.defaults(Config.class)));
+        start(NAME, settings.common());
     }
 
     @Modified
     void modified(Config config) {
-        Settings s;
-        try {
-            s = parse(config);
-        } catch (IllegalArgumentException e) {
-            LOG.error("Amplification detector configuration refused, keeping the last good one: {}", e.getMessage());
-            return;
+        Settings s = nextSettings("Amplification detector", () -> parse(config));
+        if (s != null) {
+            settings = s;
+            reconfigure(s.common());
         }
-        settings = s;
-        reconfigure(s.common());
     }
 
     @Deactivate
@@ -183,22 +166,10 @@ public class AmplificationDetector extends DetectorBase {
         stop();
     }
 
+    /** Per victim and protocol (tagged with the service port): bytes and packets; reflectors as top contributors. */
     @Override
-    protected void createState(Common c, long now) {
-        table = new KeyTable(c.maxKeys(), 2, 5, 0, c.windowMillis());
-    }
-
-    @Override
-    protected void updateState(Common prev, Common next, long now) {
-        if (prev.maxKeys() != next.maxKeys()) {
-            table.maxKeys(next.maxKeys());
-        }
-        table.window(next.windowMillis(), now);
-    }
-
-    @Override
-    protected void dropState() {
-        table = null;
+    protected KeyTable newTable(Common c) {
+        return new KeyTable(c.maxKeys(), 2, 5, 0, c.windowMillis());
     }
 
     @Override
@@ -212,6 +183,7 @@ public class AmplificationDetector extends DetectorBase {
         if (i < 0 || s.thresholds()[i] <= 0) {
             return;
         }
+        KeyTable table = table();
         int e = table.entry(r.dstHi(), r.dstLo(), ports[i], now);
         if (e < 0) {
             tableFull();
@@ -222,51 +194,31 @@ public class AmplificationDetector extends DetectorBase {
         table.contribute(e, r.srcHi(), r.srcLo(), 0, r.bytes());
     }
 
+    /** Drops keys of protocols no longer watched. */
     @Override
-    protected void evaluate(long now, AlertTracker tracker) {
+    protected boolean examine(int e, Evaluation ev) {
         Settings s = settings;
-        Common c = s.common();
-        double span = table.spanMillis(now) / 1000.0;
-        for (int e = 0; e < table.capacity(); e++) {
-            if (!table.used(e)) {
-                continue;
-            }
-            if (table.idle(e, now)) {
-                table.remove(e);
-                continue;
-            }
-            table.decay(e, now);
-            int i = indexOf(s.ports(), table.tag(e));
-            if (i < 0) {
-                table.remove(e);
-                continue;
-            }
-            double threshold = s.thresholds()[i];
-            double bps = table.sum(e, BYTES, now) * 8 / span;
-            if (threshold <= 0 || bps < threshold) {
-                continue;
-            }
-            long packets = table.sum(e, PACKETS, now);
-            long avg = packets == 0 ? 0 : table.sum(e, BYTES, now) / packets;
-            String victim = IpAddresses.format(table.hi(e), table.lo(e));
-            String protocol = s.names()[i];
-            int port = s.ports()[i];
-            int entry = e;
-            tracker.hit(now, victim + " " + protocol, bps, threshold, c.severity(bps, threshold), new Explanation() {
-                @Override
-                public String message() {
-                    return victim + " receives " + Units.bits(bps) + " of " + protocol + " answers (UDP from port " + port
-                            + ", " + avg + " bytes a packet on average) over " + Units.duration(c.windowMillis())
-                            + " (threshold " + Units.bits(threshold) + "); top reflectors "
-                            + Evidence.addresses(table.top(entry, 3), 3);
-                }
-
-                @Override
-                public List<Map<String, Object>> evidence() {
-                    return Evidence.hosts(table.top(entry, 5), null, "bytes");
-                }
-            });
+        KeyTable table = table();
+        int i = indexOf(s.ports(), table.tag(e));
+        if (i < 0) {
+            return false;
         }
+        double threshold = s.thresholds()[i];
+        double bps = ev.sum(e, BYTES) * 8 / ev.spanSeconds();
+        if (threshold <= 0 || bps < threshold) {
+            return true;
+        }
+        long packets = ev.sum(e, PACKETS);
+        long avg = packets == 0 ? 0 : ev.sum(e, BYTES) / packets;
+        String victim = IpAddresses.format(table.hi(e), table.lo(e));
+        String protocol = s.names()[i];
+        int port = s.ports()[i];
+        long window = ev.common().windowMillis();
+        ev.raise(victim + " " + protocol, bps, threshold, ev.explain(e, () -> victim + " receives " + Units.bits(bps)
+                + " of " + protocol + " answers (UDP from port " + port + ", " + avg + " bytes a packet on average) over "
+                + Units.duration(window) + " (threshold " + Units.bits(threshold) + "); top reflectors "
+                + Evidence.addresses(table.top(e, 3), 3), 5, null, "bytes"));
+        return true;
     }
 
     private static int indexOf(int[] ports, int port) {
@@ -276,17 +228,5 @@ public class AmplificationDetector extends DetectorBase {
             }
         }
         return -1;
-    }
-
-    @Override
-    protected double keys() {
-        KeyTable t = table;
-        return t == null ? 0 : t.size();
-    }
-
-    @Override
-    protected double footprintBytes() {
-        KeyTable t = table;
-        return t == null ? 0 : t.footprintBytes();
     }
 }

@@ -1,6 +1,5 @@
 package org.flowlens.detect;
 
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -9,10 +8,8 @@ import org.flowlens.api.flow.FlowRecord;
 import org.flowlens.api.flow.IpAddresses;
 import org.flowlens.api.pipeline.FlowConsumer;
 import org.flowlens.detect.engine.AddressSet;
-import org.flowlens.detect.engine.AlertTracker;
 import org.flowlens.detect.engine.Common;
 import org.flowlens.detect.engine.Evidence;
-import org.flowlens.detect.engine.Explanation;
 import org.flowlens.detect.engine.Units;
 import org.flowlens.detect.state.KeyTable;
 import org.osgi.service.component.annotations.Activate;
@@ -123,7 +120,6 @@ public class BandwidthDetector extends DetectorBase {
             long v4MaskLo, long v6MaskHi, long v6MaskLo, int prefixV4, int prefixV6, AddressSet networks) {}
 
     private volatile Settings settings;
-    private KeyTable table;
 
     static Settings parse(Config c) {
         Common common = Common.parse(c.enabled(), c.window(), c.criticalFactor(), c.allowCidrs(), c.allowPorts(),
@@ -181,11 +177,8 @@ public class BandwidthDetector extends DetectorBase {
 
     @Modified
     void modified(Config config) {
-        Settings s;
-        try {
-            s = parse(config);
-        } catch (IllegalArgumentException e) {
-            LOG.error("Bandwidth rule {} configuration refused, keeping the last good one: {}", name(), e.getMessage());
+        Settings s = nextSettings("Bandwidth rule " + name(), () -> parse(config));
+        if (s == null) {
             return;
         }
         Settings prev = settings;
@@ -202,6 +195,7 @@ public class BandwidthDetector extends DetectorBase {
         if (rekey) {
             synchronized (this) {
                 // keys mean something else now: measure afresh
+                KeyTable table = table();
                 if (table != null) {
                     table.clear();
                 }
@@ -216,22 +210,10 @@ public class BandwidthDetector extends DetectorBase {
         stop();
     }
 
+    /** Per host, subnet or the total: bytes; peers or hosts as top contributors. */
     @Override
-    protected void createState(Common c, long now) {
-        table = new KeyTable(c.maxKeys(), 1, 8, 0, c.windowMillis());
-    }
-
-    @Override
-    protected void updateState(Common prev, Common next, long now) {
-        if (prev.maxKeys() != next.maxKeys()) {
-            table.maxKeys(next.maxKeys());
-        }
-        table.window(next.windowMillis(), now);
-    }
-
-    @Override
-    protected void dropState() {
-        table = null;
+    protected KeyTable newTable(Common c) {
+        return new KeyTable(c.maxKeys(), 1, 8, 0, c.windowMillis());
     }
 
     @Override
@@ -246,6 +228,7 @@ public class BandwidthDetector extends DetectorBase {
         if (bytes <= 0) {
             return;
         }
+        KeyTable table = table();
         switch (s.scope()) {
             case TOTAL -> {
                 int e = table.entry(0, 0, 0, now);
@@ -279,6 +262,7 @@ public class BandwidthDetector extends DetectorBase {
         if (!s.networks().isEmpty() && !s.networks().contains(hi, lo)) {
             return;
         }
+        KeyTable table = table();
         int e = table.entry(hi, lo, 0, now);
         if (e < 0) {
             tableFull();
@@ -292,6 +276,7 @@ public class BandwidthDetector extends DetectorBase {
         if (!s.networks().isEmpty() && !s.networks().contains(hostHi, hostLo)) {
             return;
         }
+        KeyTable table = table();
         int e = table.entry(netHi, netLo, 0, now);
         if (e < 0) {
             tableFull();
@@ -310,43 +295,24 @@ public class BandwidthDetector extends DetectorBase {
     }
 
     @Override
-    protected void evaluate(long now, AlertTracker tracker) {
+    protected boolean examine(int e, Evaluation ev) {
         Settings s = settings;
-        Common c = s.common();
-        double span = table.spanMillis(now) / 1000.0;
-        for (int e = 0; e < table.capacity(); e++) {
-            if (!table.used(e)) {
-                continue;
-            }
-            if (table.idle(e, now)) {
-                table.remove(e);
-                continue;
-            }
-            table.decay(e, now);
-            double bps = table.sum(e, 0, now) * 8 / span;
-            if (bps < s.bps()) {
-                continue;
-            }
-            String key = key(s, table.hi(e), table.lo(e));
-            String what = switch (s.scope()) {
-                case TOTAL -> "All traffic";
-                case HOST, SUBNET -> key + (s.in() && s.out() ? " sent and received" : s.in() ? " received" : " sent");
-            };
-            String contributors = s.scope() == Scope.HOST ? "top peers " : "top hosts ";
-            int entry = e;
-            tracker.hit(now, key, bps, s.bps(), c.severity(bps, s.bps()), new Explanation() {
-                @Override
-                public String message() {
-                    return what + " " + Units.bits(bps) + " over " + Units.duration(c.windowMillis()) + " (threshold "
-                            + Units.bits(s.bps()) + "); " + contributors + Evidence.addresses(table.top(entry, 3), 3);
-                }
-
-                @Override
-                public List<Map<String, Object>> evidence() {
-                    return Evidence.hosts(table.top(entry, s.scope() == Scope.TOTAL ? 8 : 5), null, "bytes");
-                }
-            });
+        KeyTable table = table();
+        double bps = ev.sum(e, 0) * 8 / ev.spanSeconds();
+        if (bps < s.bps()) {
+            return true;
         }
+        String key = key(s, table.hi(e), table.lo(e));
+        String what = switch (s.scope()) {
+            case TOTAL -> "All traffic";
+            case HOST, SUBNET -> key + (s.in() && s.out() ? " sent and received" : s.in() ? " received" : " sent");
+        };
+        String contributors = s.scope() == Scope.HOST ? "top peers " : "top hosts ";
+        long window = ev.common().windowMillis();
+        ev.raise(key, bps, s.bps(), ev.explain(e, () -> what + " " + Units.bits(bps) + " over " + Units.duration(window)
+                + " (threshold " + Units.bits(s.bps()) + "); " + contributors + Evidence.addresses(table.top(e, 3), 3),
+                s.scope() == Scope.TOTAL ? 8 : 5, null, "bytes"));
+        return true;
     }
 
     private static String key(Settings s, long hi, long lo) {
@@ -355,17 +321,5 @@ public class BandwidthDetector extends DetectorBase {
             case HOST -> IpAddresses.format(hi, lo);
             case SUBNET -> IpAddresses.format(hi, lo) + "/" + (IpAddresses.isV4(hi, lo) ? s.prefixV4() : s.prefixV6());
         };
-    }
-
-    @Override
-    protected double keys() {
-        KeyTable t = table;
-        return t == null ? 0 : t.size();
-    }
-
-    @Override
-    protected double footprintBytes() {
-        KeyTable t = table;
-        return t == null ? 0 : t.footprintBytes();
     }
 }

@@ -1,6 +1,7 @@
 package org.flowlens.detect;
 
 import java.util.List;
+import java.util.function.Supplier;
 
 import org.flowlens.api.alert.Alert;
 import org.flowlens.api.alert.Detector;
@@ -13,6 +14,8 @@ import org.flowlens.detect.engine.AlertTracker;
 import org.flowlens.detect.engine.Common;
 import org.flowlens.detect.engine.Ticker;
 import org.flowlens.detect.engine.Traffic;
+import org.flowlens.detect.state.DistinctWindow;
+import org.flowlens.detect.state.KeyTable;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -22,9 +25,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What every detector component shares: reading batches under its lock, the allow-lists,
- * evaluation on the shared ticker, the alert lifecycle, publishing on Event Admin, switching on and
- * off live, and its counters. Subclasses keep the state and say what crosses a threshold.
+ * What every detector component shares: refusing a bad configuration (keeping the last good one),
+ * reading batches under its lock, the allow-lists, the key table and its life with the settings,
+ * evaluation on the shared ticker (walking the keys, dropping those that left the window), the
+ * alert lifecycle, publishing on Event Admin, switching on and off live, and its counters.
+ *
+ * <p>A detector says what it counts and what it compares: the shape of its key table
+ * ({@link #newTable}), what a record adds to it ({@link #onRecord}), and for each key still in the
+ * window whether it is over its threshold ({@link #examine}, which raises through the
+ * {@link Evaluation}).
  *
  * <p>Records are placed in time by their arrival at the detector, so that a condition counts from
  * the moment its records arrive, whatever the exporter's clock says.
@@ -53,8 +62,41 @@ public abstract class DetectorBase implements Detector {
     private Counter evaluations;
     private Counter evaluationNanos;
     private Counter unpublished;
+    private Counter discarded;
     private long droppedPending;
     private long origin;
+    private KeyTable table;
+    private final Evaluation evaluation = new Evaluation();
+
+    /**
+     * The settings of a first configuration; a configuration refused is logged and the defaults
+     * used instead.
+     *
+     * @param what the detector, for the log ("Port scan detector")
+     */
+    protected final <S> S firstSettings(String what, Supplier<S> parse, Supplier<S> defaults) {
+        try {
+            return parse.get();
+        } catch (IllegalArgumentException e) {
+            LoggerFactory.getLogger(getClass()).error("{} configuration refused, using the defaults: {}", what,
+                    e.getMessage());
+            return defaults.get();
+        }
+    }
+
+    /**
+     * The settings of a changed configuration, or null when it is refused (logged; the last good
+     * one stays).
+     */
+    protected final <S> S nextSettings(String what, Supplier<S> parse) {
+        try {
+            return parse.get();
+        } catch (IllegalArgumentException e) {
+            LoggerFactory.getLogger(getClass()).error("{} configuration refused, keeping the last good one: {}", what,
+                    e.getMessage());
+            return null;
+        }
+    }
 
     /** Starts the detector with its first settings. */
     protected final synchronized void start(String detectorName, Common settings) {
@@ -68,6 +110,8 @@ public abstract class DetectorBase implements Detector {
         evaluations = metrics.counter("flowlens_detect_evaluations_total", "Evaluations a detector ran", l);
         evaluationNanos = metrics.counter("flowlens_detect_evaluation_nanoseconds_total", "Time a detector spent evaluating", l);
         unpublished = metrics.counter("flowlens_detect_unpublished_alerts_total", "Alert events a detector could not publish (no Event Admin)", l);
+        discarded = metrics.counter("flowlens_detect_discarded_keys_total", "Keys whose window state a detector discarded when it stopped"
+                + " (bundle stopped, updated or uninstalled) or was switched off: windows start empty again", l);
         tracker = new AlertTracker(name, settings.lifecycle(), this::publish,
                 metrics.counter("flowlens_detect_alerts_total", "Alert events by detector and state", "detector", name, "state", "raised"),
                 metrics.counter("flowlens_detect_alerts_total", "Alert events by detector and state", "detector", name, "state", "resolved"),
@@ -94,6 +138,7 @@ public abstract class DetectorBase implements Detector {
         if (prev.enabled() && !settings.enabled()) {
             enabled = false;
             tracker.resolveAll(now, "detector switched off");
+            discarded.add((long) keys());
             dropState();
             LOG.info("Detector {} switched off", name);
         } else if (!prev.enabled() && settings.enabled()) {
@@ -118,6 +163,9 @@ public abstract class DetectorBase implements Detector {
         enabled = false;
         if (tracker != null) {
             tracker.resolveAll(ticker.now(), "detector stopped");
+        }
+        if (discarded != null) {
+            discarded.add((long) keys());
         }
         dropState();
         if (name != null) {
@@ -216,7 +264,7 @@ public abstract class DetectorBase implements Detector {
                 return;
             }
             long now = ticker.now();
-            evaluate(now, tracker);
+            evaluate(now);
             tracker.sweep(now);
         }
         evaluations.increment();
@@ -241,24 +289,101 @@ public abstract class DetectorBase implements Detector {
         return tracker == null ? 0 : tracker.activeCount();
     }
 
-    /** Allocates the state for these settings. */
-    protected abstract void createState(Common settings, long now);
+    /**
+     * Walks the keys: a key of a table with sums leaves when nothing was counted within the window,
+     * a key of a table of distinct sets when its first set holds nothing within the window; the
+     * others are examined.
+     */
+    private void evaluate(long now) {
+        beforeEvaluation(now);
+        KeyTable t = table;
+        Common c = common;
+        int since = since(now, c.windowMillis());
+        Evaluation ev = evaluation;
+        ev.begin(now, since, t, c, tracker);
+        boolean sums = t.hasSums();
+        for (int e = 0; e < t.capacity(); e++) {
+            if (!t.used(e)) {
+                continue;
+            }
+            if (sums) {
+                if (t.idle(e, now)) {
+                    t.remove(e);
+                    continue;
+                }
+                t.decay(e, now);
+            } else {
+                t.decay(e, now);
+                DistinctWindow first = t.setIfPresent(e, 0);
+                int n = first == null ? 0 : first.count(since);
+                if (n == 0) {
+                    t.remove(e);
+                    continue;
+                }
+                if (first.size() > 2 * n + 64) {
+                    first.purge(since);
+                }
+                ev.distinct(n);
+            }
+            if (!examine(e, ev)) {
+                t.remove(e);
+            }
+        }
+    }
+
+    /** The key table, null while the detector is off. */
+    protected final KeyTable table() {
+        return table;
+    }
+
+    /**
+     * The key table for these settings: how many sums, top contributors and distinct sets each key
+     * keeps (see {@link KeyTable#KeyTable(int, int, int, int, long)}).
+     */
+    protected abstract KeyTable newTable(Common settings);
+
+    /** Allocates the state for these settings: the key table, and what a detector adds. */
+    protected void createState(Common settings, long now) {
+        table = newTable(settings);
+    }
 
     /** Adapts the state to changed settings, keeping what it holds. */
-    protected abstract void updateState(Common prev, Common next, long now);
+    protected void updateState(Common prev, Common next, long now) {
+        if (prev.maxKeys() != next.maxKeys()) {
+            table.maxKeys(next.maxKeys());
+        }
+        table.window(next.windowMillis(), now);
+    }
 
     /** Frees the state. */
-    protected abstract void dropState();
+    protected void dropState() {
+        table = null;
+    }
 
     /** Reads one record that no allow-list matched. */
     protected abstract void onRecord(FlowRecord r, long now);
 
-    /** Reports every key over its threshold to the tracker with {@link AlertTracker#hit}. */
-    protected abstract void evaluate(long now, AlertTracker tracker);
+    /** Runs before the keys are examined, under the lock (e.g. to settle what waited). */
+    protected void beforeEvaluation(long now) {
+    }
+
+    /**
+     * Compares one key still in the window with the threshold(s), and raises through
+     * {@link Evaluation#raise} when it is over.
+     *
+     * @return false to drop the key (it no longer means anything under the present settings)
+     */
+    protected abstract boolean examine(int entry, Evaluation ev);
 
     /** Keys tracked now, for the gauge. */
-    protected abstract double keys();
+    protected double keys() {
+        KeyTable t = table;
+        return t == null ? 0 : t.size();
+    }
 
     /** Bytes the state holds, for the gauge. */
-    protected abstract double footprintBytes();
+    protected double footprintBytes() {
+        KeyTable t = table;
+        return t == null ? 0 : t.footprintBytes();
+    }
 }

@@ -1,17 +1,12 @@
 package org.flowlens.detect;
 
-import java.util.List;
-import java.util.Map;
-
 import org.flowlens.api.alert.Detector;
 import org.flowlens.api.flow.FlowRecord;
 import org.flowlens.api.flow.IpAddresses;
 import org.flowlens.api.pipeline.FlowConsumer;
-import org.flowlens.detect.engine.AlertTracker;
 import org.flowlens.detect.engine.Common;
 import org.flowlens.detect.engine.Configs;
 import org.flowlens.detect.engine.Evidence;
-import org.flowlens.detect.engine.Explanation;
 import org.flowlens.detect.engine.Traffic;
 import org.flowlens.detect.engine.Units;
 import org.flowlens.detect.state.DistinctWindow;
@@ -24,8 +19,6 @@ import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Distributed scans: many sources probing many distinct ports of one destination within the window,
@@ -39,7 +32,6 @@ import org.slf4j.LoggerFactory;
 public class DistributedScanDetector extends DetectorBase {
     static final String PID = "flowlens.detect.distributedscan";
     static final String NAME = "distributedscan";
-    private static final Logger LOG = LoggerFactory.getLogger(DistributedScanDetector.class);
 
     @ObjectClassDefinition(name = "Flowlens distributed scan detector",
             description = "Alerts when many sources together probe many distinct ports of one destination within "
@@ -99,7 +91,6 @@ public class DistributedScanDetector extends DetectorBase {
     record Settings(Common common, int threshold, int cap, int minSources, int sourceCap) {}
 
     private volatile Settings settings;
-    private KeyTable table;
 
     static Settings parse(Config c) {
         Common common = Common.parse(c.enabled(), c.window(), c.criticalFactor(), c.allowCidrs(), c.allowPorts(),
@@ -117,28 +108,18 @@ public class DistributedScanDetector extends DetectorBase {
 
     @Activate
     void activate(Config config) {
-        Settings s;
-        try {
-            s = parse(config);
-        } catch (IllegalArgumentException e) {
-            LOG.error("Distributed scan detector configuration refused, using the defaults: {}", e.getMessage());
-            s = parse(Configs.defaults(Config.class));
-        }
-        settings = s;
-        start(NAME, s.common());
+        settings = firstSettings("Distributed scan detector", () -> parse(config),
+                () -> parse(Configs.defaults(Config.class)));
+        start(NAME, settings.common());
     }
 
     @Modified
     void modified(Config config) {
-        Settings s;
-        try {
-            s = parse(config);
-        } catch (IllegalArgumentException e) {
-            LOG.error("Distributed scan detector configuration refused, keeping the last good one: {}", e.getMessage());
-            return;
+        Settings s = nextSettings("Distributed scan detector", () -> parse(config));
+        if (s != null) {
+            settings = s;
+            reconfigure(s.common());
         }
-        settings = s;
-        reconfigure(s.common());
     }
 
     @Deactivate
@@ -146,22 +127,10 @@ public class DistributedScanDetector extends DetectorBase {
         stop();
     }
 
+    /** Per destination: its distinct probed ports and distinct sources, and the sources as top contributors. */
     @Override
-    protected void createState(Common c, long now) {
-        table = new KeyTable(c.maxKeys(), 0, 5, 2, c.windowMillis());
-    }
-
-    @Override
-    protected void updateState(Common prev, Common next, long now) {
-        if (prev.maxKeys() != next.maxKeys()) {
-            table.maxKeys(next.maxKeys());
-        }
-        table.window(next.windowMillis(), now);
-    }
-
-    @Override
-    protected void dropState() {
-        table = null;
+    protected KeyTable newTable(Common c) {
+        return new KeyTable(c.maxKeys(), 0, 5, 2, c.windowMillis());
     }
 
     @Override
@@ -169,6 +138,7 @@ public class DistributedScanDetector extends DetectorBase {
         if (!Traffic.probe(r)) {
             return;
         }
+        KeyTable table = table();
         int e = table.entry(r.dstHi(), r.dstLo(), 0, now);
         if (e < 0) {
             tableFull();
@@ -184,64 +154,26 @@ public class DistributedScanDetector extends DetectorBase {
     }
 
     @Override
-    protected void evaluate(long now, AlertTracker tracker) {
+    protected boolean examine(int e, Evaluation ev) {
         Settings s = settings;
-        Common c = s.common();
-        int since = since(now, c.windowMillis());
-        for (int e = 0; e < table.capacity(); e++) {
-            if (!table.used(e)) {
-                continue;
-            }
-            table.decay(e, now);
-            DistinctWindow ports = table.setIfPresent(e, 0);
-            int n = ports == null ? 0 : ports.count(since);
-            if (n == 0) {
-                table.remove(e);
-                continue;
-            }
-            DistinctWindow sources = table.set(e, 1);
-            if (ports.size() > 2 * n + 64) {
-                ports.purge(since);
-            }
-            int m = sources.count(since);
-            if (sources.size() > 2 * m + 64) {
-                sources.purge(since);
-            }
-            double value = (double) n * table.scale(e);
-            double senders = (double) m * table.scale(e);
-            if (value < s.threshold() || senders < s.minSources()) {
-                continue;
-            }
-            int entry = e;
-            boolean atLeast = ports.saturated();
-            String target = IpAddresses.format(table.hi(e), table.lo(e));
-            tracker.hit(now, target, value, s.threshold(), c.severity(value, s.threshold()), new Explanation() {
-                @Override
-                public String message() {
-                    return (atLeast ? "At least " : "") + Units.si(value).trim() + " distinct ports of " + target
-                            + " were probed by " + (sources.saturated() ? "at least " : "") + Units.si(senders).trim()
-                            + " sources in " + Units.duration(c.windowMillis()) + " (thresholds " + s.threshold()
-                            + " ports, " + s.minSources() + " sources), most by " + Evidence.addresses(table.top(entry, 3), 3)
-                            + "; ports include " + Evidence.portList(ports.sample(since, 12));
-                }
-
-                @Override
-                public List<Map<String, Object>> evidence() {
-                    return Evidence.hosts(table.top(entry, 5), null, "probes");
-                }
-            });
+        KeyTable table = table();
+        DistinctWindow ports = table.setIfPresent(e, 0);
+        DistinctWindow sources = table.set(e, 1);
+        int m = ev.distinct(sources);
+        double value = (double) ev.distinct() * table.scale(e);
+        double senders = (double) m * table.scale(e);
+        if (value < s.threshold() || senders < s.minSources()) {
+            return true;
         }
-    }
-
-    @Override
-    protected double keys() {
-        KeyTable t = table;
-        return t == null ? 0 : t.size();
-    }
-
-    @Override
-    protected double footprintBytes() {
-        KeyTable t = table;
-        return t == null ? 0 : t.footprintBytes();
+        boolean atLeast = ports.saturated();
+        int since = ev.since();
+        long window = ev.common().windowMillis();
+        String target = IpAddresses.format(table.hi(e), table.lo(e));
+        ev.raise(target, value, s.threshold(), ev.explain(e, () -> (atLeast ? "At least " : "") + Units.si(value).trim()
+                + " distinct ports of " + target + " were probed by " + (sources.saturated() ? "at least " : "")
+                + Units.si(senders).trim() + " sources in " + Units.duration(window) + " (thresholds " + s.threshold()
+                + " ports, " + s.minSources() + " sources), most by " + Evidence.addresses(table.top(e, 3), 3)
+                + "; ports include " + Evidence.portList(ports.sample(since, 12)), 5, null, "probes"));
+        return true;
     }
 }

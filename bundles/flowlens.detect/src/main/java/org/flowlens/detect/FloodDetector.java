@@ -1,18 +1,13 @@
 package org.flowlens.detect;
 
-import java.util.List;
-import java.util.Map;
-
 import org.flowlens.api.alert.Detector;
 import org.flowlens.api.flow.FlowRecord;
 import org.flowlens.api.flow.IpAddresses;
 import org.flowlens.api.flow.Protocols;
 import org.flowlens.api.pipeline.FlowConsumer;
-import org.flowlens.detect.engine.AlertTracker;
 import org.flowlens.detect.engine.Common;
 import org.flowlens.detect.engine.Configs;
 import org.flowlens.detect.engine.Evidence;
-import org.flowlens.detect.engine.Explanation;
 import org.flowlens.detect.engine.Traffic;
 import org.flowlens.detect.engine.Units;
 import org.flowlens.detect.state.KeyTable;
@@ -24,8 +19,6 @@ import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Floods on one destination: packets per second, bits per second, and SYN floods (TCP packets of
@@ -39,7 +32,6 @@ import org.slf4j.LoggerFactory;
 public class FloodDetector extends DetectorBase {
     static final String PID = "flowlens.detect.flood";
     static final String NAME = "flood";
-    private static final Logger LOG = LoggerFactory.getLogger(FloodDetector.class);
 
     private static final int BYTES = 0;
     private static final int PACKETS = 1;
@@ -112,7 +104,6 @@ public class FloodDetector extends DetectorBase {
     record Settings(Common common, double pps, double bps, double syn, double synRatio) {}
 
     private volatile Settings settings;
-    private KeyTable table;
 
     static Settings parse(Config c) {
         Common common = Common.parse(c.enabled(), c.window(), c.criticalFactor(), c.allowCidrs(), c.allowPorts(),
@@ -128,28 +119,17 @@ public class FloodDetector extends DetectorBase {
 
     @Activate
     void activate(Config config) {
-        Settings s;
-        try {
-            s = parse(config);
-        } catch (IllegalArgumentException e) {
-            LOG.error("Flood detector configuration refused, using the defaults: {}", e.getMessage());
-            s = parse(Configs.defaults(Config.class));
-        }
-        settings = s;
-        start(NAME, s.common());
+        settings = firstSettings("Flood detector", () -> parse(config), () -> parse(Configs.defaults(Config.class)));
+        start(NAME, settings.common());
     }
 
     @Modified
     void modified(Config config) {
-        Settings s;
-        try {
-            s = parse(config);
-        } catch (IllegalArgumentException e) {
-            LOG.error("Flood detector configuration refused, keeping the last good one: {}", e.getMessage());
-            return;
+        Settings s = nextSettings("Flood detector", () -> parse(config));
+        if (s != null) {
+            settings = s;
+            reconfigure(s.common());
         }
-        settings = s;
-        reconfigure(s.common());
     }
 
     @Deactivate
@@ -157,26 +137,15 @@ public class FloodDetector extends DetectorBase {
         stop();
     }
 
+    /** Per destination: bytes, packets, SYN-only and all TCP packets; the sources as top contributors. */
     @Override
-    protected void createState(Common c, long now) {
-        table = new KeyTable(c.maxKeys(), 4, 5, 0, c.windowMillis());
-    }
-
-    @Override
-    protected void updateState(Common prev, Common next, long now) {
-        if (prev.maxKeys() != next.maxKeys()) {
-            table.maxKeys(next.maxKeys());
-        }
-        table.window(next.windowMillis(), now);
-    }
-
-    @Override
-    protected void dropState() {
-        table = null;
+    protected KeyTable newTable(Common c) {
+        return new KeyTable(c.maxKeys(), 4, 5, 0, c.windowMillis());
     }
 
     @Override
     protected void onRecord(FlowRecord r, long now) {
+        KeyTable table = table();
         int e = table.entry(r.dstHi(), r.dstLo(), 0, now);
         if (e < 0) {
             tableFull();
@@ -195,74 +164,39 @@ public class FloodDetector extends DetectorBase {
     }
 
     @Override
-    protected void evaluate(long now, AlertTracker tracker) {
+    protected boolean examine(int e, Evaluation ev) {
         Settings s = settings;
-        Common c = s.common();
-        double span = table.spanMillis(now) / 1000.0;
-        for (int e = 0; e < table.capacity(); e++) {
-            if (!table.used(e)) {
-                continue;
-            }
-            if (table.idle(e, now)) {
-                table.remove(e);
-                continue;
-            }
-            table.decay(e, now);
-            double pps = table.sum(e, PACKETS, now) / span;
-            double bps = table.sum(e, BYTES, now) * 8 / span;
-            long tcp = table.sum(e, TCP, now);
-            long synPackets = table.sum(e, SYN, now);
-            double syn = synPackets / span;
-            double ratio = tcp == 0 ? 0 : (double) synPackets / tcp;
-            boolean overPps = s.pps() > 0 && pps >= s.pps();
-            boolean overBps = s.bps() > 0 && bps >= s.bps();
-            boolean overSyn = s.syn() > 0 && syn >= s.syn() && ratio >= s.synRatio();
-            if (!overPps && !overBps && !overSyn) {
-                continue;
-            }
-            String address = IpAddresses.format(table.hi(e), table.lo(e));
-            int entry = e;
-            if (overPps) {
-                tracker.hit(now, address + " pps", pps, s.pps(), c.severity(pps, s.pps()), explain(entry,
-                        address + " receives " + Units.packets(pps) + " (threshold " + Units.packets(s.pps()) + ")", c));
-            }
-            if (overBps) {
-                tracker.hit(now, address + " bps", bps, s.bps(), c.severity(bps, s.bps()), explain(entry,
-                        address + " receives " + Units.bits(bps) + " (threshold " + Units.bits(s.bps()) + ")", c));
-            }
-            if (overSyn) {
-                tracker.hit(now, address + " syn", syn, s.syn(), c.severity(syn, s.syn()), explain(entry,
-                        address + " receives " + Units.packets(syn) + " of SYN without ACK, "
-                                + Math.round(ratio * 100) + "% of its TCP packets (thresholds " + Units.packets(s.syn())
-                                + ", " + Math.round(s.synRatio() * 100) + "%)", c));
-            }
+        KeyTable table = table();
+        double pps = ev.rate(e, PACKETS);
+        double bps = ev.sum(e, BYTES) * 8 / ev.spanSeconds();
+        long tcp = ev.sum(e, TCP);
+        long synPackets = ev.sum(e, SYN);
+        double syn = ev.rate(e, SYN);
+        double ratio = tcp == 0 ? 0 : (double) synPackets / tcp;
+        boolean overPps = s.pps() > 0 && pps >= s.pps();
+        boolean overBps = s.bps() > 0 && bps >= s.bps();
+        boolean overSyn = s.syn() > 0 && syn >= s.syn() && ratio >= s.synRatio();
+        if (!overPps && !overBps && !overSyn) {
+            return true;
         }
-    }
-
-    private Explanation explain(int entry, String head, Common c) {
-        return new Explanation() {
-            @Override
-            public String message() {
-                return head + " over " + Units.duration(c.windowMillis()) + "; top sources "
-                        + Evidence.addresses(table.top(entry, 3), 3);
-            }
-
-            @Override
-            public List<Map<String, Object>> evidence() {
-                return Evidence.hosts(table.top(entry, 5), "port", "packets");
-            }
-        };
-    }
-
-    @Override
-    protected double keys() {
-        KeyTable t = table;
-        return t == null ? 0 : t.size();
-    }
-
-    @Override
-    protected double footprintBytes() {
-        KeyTable t = table;
-        return t == null ? 0 : t.footprintBytes();
+        String address = IpAddresses.format(table.hi(e), table.lo(e));
+        String over = " over " + Units.duration(ev.common().windowMillis()) + "; top sources ";
+        if (overPps) {
+            ev.raise(address + " pps", pps, s.pps(), ev.explain(e, () -> address + " receives " + Units.packets(pps)
+                    + " (threshold " + Units.packets(s.pps()) + ")" + over + Evidence.addresses(table.top(e, 3), 3),
+                    5, "port", "packets"));
+        }
+        if (overBps) {
+            ev.raise(address + " bps", bps, s.bps(), ev.explain(e, () -> address + " receives " + Units.bits(bps)
+                    + " (threshold " + Units.bits(s.bps()) + ")" + over + Evidence.addresses(table.top(e, 3), 3),
+                    5, "port", "packets"));
+        }
+        if (overSyn) {
+            ev.raise(address + " syn", syn, s.syn(), ev.explain(e, () -> address + " receives " + Units.packets(syn)
+                    + " of SYN without ACK, " + Math.round(ratio * 100) + "% of its TCP packets (thresholds "
+                    + Units.packets(s.syn()) + ", " + Math.round(s.synRatio() * 100) + "%)" + over
+                    + Evidence.addresses(table.top(e, 3), 3), 5, "port", "packets"));
+        }
+        return true;
     }
 }

@@ -9,7 +9,6 @@ import org.flowlens.api.alert.Detector;
 import org.flowlens.api.flow.FlowRecord;
 import org.flowlens.api.flow.IpAddresses;
 import org.flowlens.api.pipeline.FlowConsumer;
-import org.flowlens.detect.engine.AlertTracker;
 import org.flowlens.detect.engine.Common;
 import org.flowlens.detect.engine.Configs;
 import org.flowlens.detect.engine.Evidence;
@@ -27,8 +26,6 @@ import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Horizontal scans (host sweeps): one source probing many distinct destination hosts within the
@@ -42,7 +39,6 @@ import org.slf4j.LoggerFactory;
 public class HostSweepDetector extends DetectorBase {
     static final String PID = "flowlens.detect.hostsweep";
     static final String NAME = "hostsweep";
-    private static final Logger LOG = LoggerFactory.getLogger(HostSweepDetector.class);
 
     @ObjectClassDefinition(name = "Flowlens host sweep detector",
             description = "Alerts when one source probes many distinct destination hosts (horizontal scan, ping "
@@ -99,7 +95,6 @@ public class HostSweepDetector extends DetectorBase {
     record Settings(Common common, int threshold, int cap) {}
 
     private volatile Settings settings;
-    private KeyTable table;
 
     static Settings parse(Config c) {
         Common common = Common.parse(c.enabled(), c.window(), c.criticalFactor(), c.allowCidrs(), c.allowPorts(),
@@ -113,28 +108,17 @@ public class HostSweepDetector extends DetectorBase {
 
     @Activate
     void activate(Config config) {
-        Settings s;
-        try {
-            s = parse(config);
-        } catch (IllegalArgumentException e) {
-            LOG.error("Host sweep detector configuration refused, using the defaults: {}", e.getMessage());
-            s = parse(Configs.defaults(Config.class));
-        }
-        settings = s;
-        start(NAME, s.common());
+        settings = firstSettings("Host sweep detector", () -> parse(config), () -> parse(Configs.defaults(Config.class)));
+        start(NAME, settings.common());
     }
 
     @Modified
     void modified(Config config) {
-        Settings s;
-        try {
-            s = parse(config);
-        } catch (IllegalArgumentException e) {
-            LOG.error("Host sweep detector configuration refused, keeping the last good one: {}", e.getMessage());
-            return;
+        Settings s = nextSettings("Host sweep detector", () -> parse(config));
+        if (s != null) {
+            settings = s;
+            reconfigure(s.common());
         }
-        settings = s;
-        reconfigure(s.common());
     }
 
     @Deactivate
@@ -142,22 +126,10 @@ public class HostSweepDetector extends DetectorBase {
         stop();
     }
 
+    /** Per source: its distinct destination hosts, and the services probed as top contributors. */
     @Override
-    protected void createState(Common c, long now) {
-        table = new KeyTable(c.maxKeys(), 0, 5, 1, c.windowMillis());
-    }
-
-    @Override
-    protected void updateState(Common prev, Common next, long now) {
-        if (prev.maxKeys() != next.maxKeys()) {
-            table.maxKeys(next.maxKeys());
-        }
-        table.window(next.windowMillis(), now);
-    }
-
-    @Override
-    protected void dropState() {
-        table = null;
+    protected KeyTable newTable(Common c) {
+        return new KeyTable(c.maxKeys(), 0, 5, 1, c.windowMillis());
     }
 
     @Override
@@ -165,6 +137,7 @@ public class HostSweepDetector extends DetectorBase {
         if (!Traffic.probe(r) && !Traffic.icmpRequest(r)) {
             return;
         }
+        KeyTable table = table();
         int e = table.entry(r.srcHi(), r.srcLo(), 0, now);
         if (e < 0) {
             tableFull();
@@ -178,53 +151,40 @@ public class HostSweepDetector extends DetectorBase {
     }
 
     @Override
-    protected void evaluate(long now, AlertTracker tracker) {
+    protected boolean examine(int e, Evaluation ev) {
         Settings s = settings;
-        Common c = s.common();
-        int since = since(now, c.windowMillis());
-        for (int e = 0; e < table.capacity(); e++) {
-            if (!table.used(e)) {
-                continue;
-            }
-            table.decay(e, now);
-            DistinctWindow hosts = table.setIfPresent(e, 0);
-            int n = hosts == null ? 0 : hosts.count(since);
-            if (n == 0) {
-                table.remove(e);
-                continue;
-            }
-            if (hosts.size() > 2 * n + 64) {
-                hosts.purge(since);
-            }
-            double value = (double) n * table.scale(e);
-            if (value < s.threshold()) {
-                continue;
-            }
-            int entry = e;
-            boolean atLeast = hosts.saturated();
-            String source = IpAddresses.format(table.hi(e), table.lo(e));
-            tracker.hit(now, source, value, s.threshold(), c.severity(value, s.threshold()), new Explanation() {
-                @Override
-                public String message() {
-                    return source + " probed " + (atLeast ? "at least " : "") + Units.si(value).trim()
-                            + " distinct hosts in " + Units.duration(c.windowMillis()) + " (threshold " + s.threshold()
-                            + ") on " + services(table.top(entry, 3)) + "; hosts include "
-                            + Evidence.addressList(hosts.sample(since, 8));
-                }
-
-                @Override
-                public List<Map<String, Object>> evidence() {
-                    List<Map<String, Object>> out = new ArrayList<>();
-                    for (Contributors.Top t : table.top(entry, 5)) {
-                        Map<String, Object> m = new LinkedHashMap<>();
-                        m.put("service", service(t.aux()));
-                        m.put("probes", t.weight());
-                        out.add(m);
-                    }
-                    return out;
-                }
-            });
+        KeyTable table = table();
+        double value = (double) ev.distinct() * table.scale(e);
+        if (value < s.threshold()) {
+            return true;
         }
+        DistinctWindow hosts = table.setIfPresent(e, 0);
+        boolean atLeast = hosts.saturated();
+        int since = ev.since();
+        long window = ev.common().windowMillis();
+        String source = IpAddresses.format(table.hi(e), table.lo(e));
+        ev.raise(source, value, s.threshold(), new Explanation() {
+            @Override
+            public String message() {
+                return source + " probed " + (atLeast ? "at least " : "") + Units.si(value).trim()
+                        + " distinct hosts in " + Units.duration(window) + " (threshold " + s.threshold()
+                        + ") on " + services(table.top(e, 3)) + "; hosts include "
+                        + Evidence.addressList(hosts.sample(since, 8));
+            }
+
+            @Override
+            public List<Map<String, Object>> evidence() {
+                List<Map<String, Object>> out = new ArrayList<>();
+                for (Contributors.Top t : table.top(e, 5)) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("service", service(t.aux()));
+                    m.put("probes", t.weight());
+                    out.add(m);
+                }
+                return out;
+            }
+        });
+        return true;
     }
 
     /** {@code tcp/22}, {@code icmp} from a contributor's protocol and port. */
@@ -242,17 +202,5 @@ public class HostSweepDetector extends DetectorBase {
             sb.append(service(t.aux()));
         }
         return sb.toString();
-    }
-
-    @Override
-    protected double keys() {
-        KeyTable t = table;
-        return t == null ? 0 : t.size();
-    }
-
-    @Override
-    protected double footprintBytes() {
-        KeyTable t = table;
-        return t == null ? 0 : t.footprintBytes();
     }
 }

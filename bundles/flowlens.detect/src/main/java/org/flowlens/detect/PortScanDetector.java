@@ -1,17 +1,12 @@
 package org.flowlens.detect;
 
-import java.util.List;
-import java.util.Map;
-
 import org.flowlens.api.alert.Detector;
 import org.flowlens.api.flow.FlowRecord;
 import org.flowlens.api.flow.IpAddresses;
 import org.flowlens.api.pipeline.FlowConsumer;
-import org.flowlens.detect.engine.AlertTracker;
 import org.flowlens.detect.engine.Common;
 import org.flowlens.detect.engine.Configs;
 import org.flowlens.detect.engine.Evidence;
-import org.flowlens.detect.engine.Explanation;
 import org.flowlens.detect.engine.Traffic;
 import org.flowlens.detect.engine.Units;
 import org.flowlens.detect.state.DistinctWindow;
@@ -24,8 +19,6 @@ import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Vertical port scans: one source probing many distinct destination ports within the window. Only
@@ -39,7 +32,6 @@ import org.slf4j.LoggerFactory;
 public class PortScanDetector extends DetectorBase {
     static final String PID = "flowlens.detect.portscan";
     static final String NAME = "portscan";
-    private static final Logger LOG = LoggerFactory.getLogger(PortScanDetector.class);
 
     @ObjectClassDefinition(name = "Flowlens port scan detector",
             description = "Alerts when one source probes many distinct destination ports (vertical scan) within a "
@@ -95,7 +87,6 @@ public class PortScanDetector extends DetectorBase {
     record Settings(Common common, int threshold, int cap) {}
 
     private volatile Settings settings;
-    private KeyTable table;
 
     static Settings parse(Config c) {
         Common common = Common.parse(c.enabled(), c.window(), c.criticalFactor(), c.allowCidrs(), c.allowPorts(),
@@ -109,28 +100,17 @@ public class PortScanDetector extends DetectorBase {
 
     @Activate
     void activate(Config config) {
-        Settings s;
-        try {
-            s = parse(config);
-        } catch (IllegalArgumentException e) {
-            LOG.error("Port scan detector configuration refused, using the defaults: {}", e.getMessage());
-            s = parse(Configs.defaults(Config.class));
-        }
-        settings = s;
-        start(NAME, s.common());
+        settings = firstSettings("Port scan detector", () -> parse(config), () -> parse(Configs.defaults(Config.class)));
+        start(NAME, settings.common());
     }
 
     @Modified
     void modified(Config config) {
-        Settings s;
-        try {
-            s = parse(config);
-        } catch (IllegalArgumentException e) {
-            LOG.error("Port scan detector configuration refused, keeping the last good one: {}", e.getMessage());
-            return;
+        Settings s = nextSettings("Port scan detector", () -> parse(config));
+        if (s != null) {
+            settings = s;
+            reconfigure(s.common());
         }
-        settings = s;
-        reconfigure(s.common());
     }
 
     @Deactivate
@@ -138,22 +118,10 @@ public class PortScanDetector extends DetectorBase {
         stop();
     }
 
+    /** Per source: its distinct destination ports, and the destinations as top contributors. */
     @Override
-    protected void createState(Common c, long now) {
-        table = new KeyTable(c.maxKeys(), 0, 5, 1, c.windowMillis());
-    }
-
-    @Override
-    protected void updateState(Common prev, Common next, long now) {
-        if (prev.maxKeys() != next.maxKeys()) {
-            table.maxKeys(next.maxKeys());
-        }
-        table.window(next.windowMillis(), now);
-    }
-
-    @Override
-    protected void dropState() {
-        table = null;
+    protected KeyTable newTable(Common c) {
+        return new KeyTable(c.maxKeys(), 0, 5, 1, c.windowMillis());
     }
 
     @Override
@@ -161,6 +129,7 @@ public class PortScanDetector extends DetectorBase {
         if (!Traffic.probe(r)) {
             return;
         }
+        KeyTable table = table();
         int e = table.entry(r.srcHi(), r.srcLo(), 0, now);
         if (e < 0) {
             tableFull();
@@ -173,57 +142,22 @@ public class PortScanDetector extends DetectorBase {
     }
 
     @Override
-    protected void evaluate(long now, AlertTracker tracker) {
+    protected boolean examine(int e, Evaluation ev) {
         Settings s = settings;
-        Common c = s.common();
-        int since = since(now, c.windowMillis());
-        for (int e = 0; e < table.capacity(); e++) {
-            if (!table.used(e)) {
-                continue;
-            }
-            table.decay(e, now);
-            DistinctWindow ports = table.setIfPresent(e, 0);
-            int n = ports == null ? 0 : ports.count(since);
-            if (n == 0) {
-                table.remove(e);
-                continue;
-            }
-            if (ports.size() > 2 * n + 64) {
-                ports.purge(since);
-            }
-            double value = (double) n * table.scale(e);
-            if (value < s.threshold()) {
-                continue;
-            }
-            int entry = e;
-            boolean atLeast = ports.saturated();
-            String source = IpAddresses.format(table.hi(e), table.lo(e));
-            tracker.hit(now, source, value, s.threshold(), c.severity(value, s.threshold()), new Explanation() {
-                @Override
-                public String message() {
-                    return source + " probed " + (atLeast ? "at least " : "") + Units.si(value).trim()
-                            + " distinct ports in " + Units.duration(c.windowMillis()) + " (threshold " + s.threshold()
-                            + ") on " + Evidence.addresses(table.top(entry, 3), 3) + "; ports include "
-                            + Evidence.portList(ports.sample(since, 12));
-                }
-
-                @Override
-                public List<Map<String, Object>> evidence() {
-                    return Evidence.hosts(table.top(entry, 5), null, "probes");
-                }
-            });
+        KeyTable table = table();
+        double value = (double) ev.distinct() * table.scale(e);
+        if (value < s.threshold()) {
+            return true;
         }
-    }
-
-    @Override
-    protected double keys() {
-        KeyTable t = table;
-        return t == null ? 0 : t.size();
-    }
-
-    @Override
-    protected double footprintBytes() {
-        KeyTable t = table;
-        return t == null ? 0 : t.footprintBytes();
+        DistinctWindow ports = table.setIfPresent(e, 0);
+        boolean atLeast = ports.saturated();
+        int since = ev.since();
+        long window = ev.common().windowMillis();
+        String source = IpAddresses.format(table.hi(e), table.lo(e));
+        ev.raise(source, value, s.threshold(), ev.explain(e, () -> source + " probed " + (atLeast ? "at least " : "")
+                + Units.si(value).trim() + " distinct ports in " + Units.duration(window) + " (threshold "
+                + s.threshold() + ") on " + Evidence.addresses(table.top(e, 3), 3) + "; ports include "
+                + Evidence.portList(ports.sample(since, 12)), 5, null, "probes"));
+        return true;
     }
 }

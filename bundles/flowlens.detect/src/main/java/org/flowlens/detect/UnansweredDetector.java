@@ -1,19 +1,14 @@
 package org.flowlens.detect;
 
-import java.util.List;
-import java.util.Map;
-
 import org.flowlens.api.alert.Detector;
 import org.flowlens.api.flow.FlowBatch;
 import org.flowlens.api.flow.FlowRecord;
 import org.flowlens.api.flow.IpAddresses;
 import org.flowlens.api.flow.Protocols;
 import org.flowlens.api.pipeline.FlowConsumer;
-import org.flowlens.detect.engine.AlertTracker;
 import org.flowlens.detect.engine.Common;
 import org.flowlens.detect.engine.Configs;
 import org.flowlens.detect.engine.Evidence;
-import org.flowlens.detect.engine.Explanation;
 import org.flowlens.detect.engine.Traffic;
 import org.flowlens.detect.engine.Units;
 import org.flowlens.detect.state.DistinctWindow;
@@ -27,16 +22,16 @@ import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Unanswered sources ("bad IPs"): sources whose TCP connection attempts keep getting no answer.
  *
  * <p>An attempt is a TCP record from the initiator with SYN and without ACK: its handshake never
  * completed. It waits up to the reply wait for a record of the reverse direction. The packet
- * meter reports both directions of a session together, so with capture the answer (SYN+ACK or
- * RST) arrives in the same batch; flow exporters report each direction on its own, and a
+ * meter reports both directions of a session together (at its update interval, 500 ms after the
+ * first packet by default), so with capture an answer that came within that time (SYN+ACK or RST)
+ * arrives in the same batch; a later one comes with the next report, within the reply wait; a
+ * retransmitted SYN reported on its own counts as another attempt. Flow exporters report each direction on its own, and a
  * single-direction SYN-only record with no reverse record within the wait counts as unanswered.
  * Attempts answered with a reset count as refused; they add to the measure only when "count
  * refused" is on. Under 1:N sampling each sampled attempt counts N times.
@@ -47,7 +42,6 @@ import org.slf4j.LoggerFactory;
 public class UnansweredDetector extends DetectorBase {
     static final String PID = "flowlens.detect.unanswered";
     static final String NAME = "unanswered";
-    private static final Logger LOG = LoggerFactory.getLogger(UnansweredDetector.class);
 
     private static final int UNANSWERED = 0;
     private static final int REFUSED = 1;
@@ -119,7 +113,6 @@ public class UnansweredDetector extends DetectorBase {
             int targetCap) {}
 
     private volatile Settings settings;
-    private KeyTable table;
     private PendingAttempts pending;
 
     static Settings parse(Config c) {
@@ -142,28 +135,18 @@ public class UnansweredDetector extends DetectorBase {
 
     @Activate
     void activate(Config config) {
-        Settings s;
-        try {
-            s = parse(config);
-        } catch (IllegalArgumentException e) {
-            LOG.error("Unanswered sources detector configuration refused, using the defaults: {}", e.getMessage());
-            s = parse(Configs.defaults(Config.class));
-        }
-        settings = s;
-        start(NAME, s.common());
+        settings = firstSettings("Unanswered sources detector", () -> parse(config),
+                () -> parse(Configs.defaults(Config.class)));
+        start(NAME, settings.common());
     }
 
     @Modified
     void modified(Config config) {
-        Settings s;
-        try {
-            s = parse(config);
-        } catch (IllegalArgumentException e) {
-            LOG.error("Unanswered sources detector configuration refused, keeping the last good one: {}", e.getMessage());
-            return;
+        Settings s = nextSettings("Unanswered sources detector", () -> parse(config));
+        if (s != null) {
+            settings = s;
+            reconfigure(s.common());
         }
-        settings = s;
-        reconfigure(s.common());
     }
 
     @Deactivate
@@ -171,18 +154,24 @@ public class UnansweredDetector extends DetectorBase {
         stop();
     }
 
+    /**
+     * Per source: unanswered and refused attempts, its distinct targets (address and port), the
+     * targets as top contributors.
+     */
+    @Override
+    protected KeyTable newTable(Common c) {
+        return new KeyTable(c.maxKeys(), 2, 5, 1, c.windowMillis());
+    }
+
     @Override
     protected void createState(Common c, long now) {
-        table = new KeyTable(c.maxKeys(), 2, 5, 1, c.windowMillis());
+        super.createState(c, now);
         pending = new PendingAttempts(settings.maxPending());
     }
 
     @Override
     protected void updateState(Common prev, Common next, long now) {
-        if (prev.maxKeys() != next.maxKeys()) {
-            table.maxKeys(next.maxKeys());
-        }
-        table.window(next.windowMillis(), now);
+        super.updateState(prev, next, now);
         if (pending.max() != settings.maxPending()) {
             // attempts waiting now settle as unanswered rather than being forgotten
             settle(now, Long.MAX_VALUE);
@@ -192,7 +181,7 @@ public class UnansweredDetector extends DetectorBase {
 
     @Override
     protected void dropState() {
-        table = null;
+        super.dropState();
         pending = null;
     }
 
@@ -248,6 +237,7 @@ public class UnansweredDetector extends DetectorBase {
     }
 
     private void creditNow(long sHi, long sLo, long dHi, long dLo, int dPort, long w, int metric, long now) {
+        KeyTable table = table();
         int e = table.entry(sHi, sLo, 0, now);
         if (e < 0) {
             tableFull();
@@ -272,63 +262,39 @@ public class UnansweredDetector extends DetectorBase {
         }
     }
 
+    /** Attempts that waited longer than the reply wait count as unanswered. */
     @Override
-    protected void evaluate(long now, AlertTracker tracker) {
-        Settings s = settings;
-        Common c = s.common();
-        settle(now, now - s.replyWaitMillis());
-        int since = since(now, c.windowMillis());
-        for (int e = 0; e < table.capacity(); e++) {
-            if (!table.used(e)) {
-                continue;
-            }
-            if (table.idle(e, now)) {
-                table.remove(e);
-                continue;
-            }
-            table.decay(e, now);
-            long unanswered = table.sum(e, UNANSWERED, now);
-            long refused = table.sum(e, REFUSED, now);
-            double value = s.countRefused() ? unanswered + refused : unanswered;
-            if (value < s.threshold()) {
-                continue;
-            }
-            DistinctWindow targets = table.setIfPresent(e, 0);
-            int distinct = targets == null ? 0 : targets.count(since);
-            if (targets != null && targets.size() > 2 * distinct + 64) {
-                targets.purge(since);
-            }
-            String source = IpAddresses.format(table.hi(e), table.lo(e));
-            int entry = e;
-            tracker.hit(now, source, value, s.threshold(), c.severity(value, s.threshold()), new Explanation() {
-                @Override
-                public String message() {
-                    return source + " made " + unanswered + " connection attempts that got no answer"
-                            + (refused > 0 ? " and " + refused + " that were refused" : "") + " in "
-                            + Units.duration(c.windowMillis()) + " (threshold " + s.threshold() + ", "
-                            + (s.countRefused() ? "refused included" : "refused not counted") + "), to "
-                            + (targets != null && targets.saturated() ? "at least " : "") + distinct
-                            + " distinct address and port pairs, most to " + Evidence.endpoints(table.top(entry, 3), 3);
-                }
-
-                @Override
-                public List<Map<String, Object>> evidence() {
-                    return Evidence.hosts(table.top(entry, 5), "port", "attempts");
-                }
-            });
-        }
+    protected void beforeEvaluation(long now) {
+        settle(now, now - settings.replyWaitMillis());
     }
 
     @Override
-    protected double keys() {
-        KeyTable t = table;
-        return t == null ? 0 : t.size();
+    protected boolean examine(int e, Evaluation ev) {
+        Settings s = settings;
+        KeyTable table = table();
+        long unanswered = ev.sum(e, UNANSWERED);
+        long refused = ev.sum(e, REFUSED);
+        double value = s.countRefused() ? unanswered + refused : unanswered;
+        if (value < s.threshold()) {
+            return true;
+        }
+        DistinctWindow targets = table.setIfPresent(e, 0);
+        int distinct = ev.distinct(targets);
+        long window = ev.common().windowMillis();
+        String source = IpAddresses.format(table.hi(e), table.lo(e));
+        ev.raise(source, value, s.threshold(), ev.explain(e, () -> source + " made " + unanswered
+                + " connection attempts that got no answer" + (refused > 0 ? " and " + refused + " that were refused" : "")
+                + " in " + Units.duration(window) + " (threshold " + s.threshold() + ", "
+                + (s.countRefused() ? "refused included" : "refused not counted") + "), to "
+                + (targets != null && targets.saturated() ? "at least " : "") + distinct
+                + " distinct address and port pairs, most to " + Evidence.endpoints(table.top(e, 3), 3),
+                5, "port", "attempts"));
+        return true;
     }
 
     @Override
     protected double footprintBytes() {
-        KeyTable t = table;
         PendingAttempts p = pending;
-        return (t == null ? 0 : t.footprintBytes()) + (p == null ? 0 : p.footprintBytes());
+        return super.footprintBytes() + (p == null ? 0 : p.footprintBytes());
     }
 }

@@ -1,5 +1,6 @@
 package org.flowlens.detect;
 
+import java.util.HashMap;
 import static org.flowlens.detect.Flows.udp;
 import static org.flowlens.detect.Flows.v4;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -70,6 +71,34 @@ class AmplificationDetectorTest {
         d.modified(Configs.of(AmplificationDetector.Config.class, Map.of("otherProtocols", new String[] {"nonsense"})));
         h.feed(d, 3_000, 100, b -> udp(b, v4("198.51.100.7"), victim, 19, 4444, 10, 50_000));
         assertEquals(1, h.raised().size(), "the last good list, with chargen, stays");
+        d.deactivate();
+    }
+
+    @Test
+    void aThresholdLoweredLiveAppliesToWhatTheWindowHolds() {
+        Map<String, Object> cfg = new HashMap<>(Map.of("ntp", "10M"));
+        AmplificationDetector d = start(cfg);
+        // 4 Mbit/s of NTP answers, under 10 Mbit/s
+        h.feed(d, 3_000, 100, b -> udp(b, v4("198.51.100.2"), victim, 123, 7777, 5, 50_000));
+        assertTrue(h.events.events().isEmpty());
+        cfg.put("ntp", "1M");
+        d.modified(Configs.of(AmplificationDetector.Config.class, cfg));
+        h.ticker.advance(1_000); // no answers since the change: only the window's contents can cross
+        assertEquals(1, h.raised().size());
+        Alert a = h.raised().get(0);
+        assertEquals("10.0.0.20 ntp", a.key());
+        assertEquals(1e6, a.threshold());
+        d.deactivate();
+    }
+
+    @Test
+    void sampledRecordsCountWithTheirScaledBytesOnce() {
+        AmplificationDetector d = start(Map.of());
+        // DNS answers from a router sampling 1:1000: decoders report 200 Mbit/s already scaled
+        h.feed(d, 3_000, 100, b -> udp(b, v4("192.0.2.9"), victim, 53, 7777, 1_000, 2_500_000).samplingRate(1000));
+        assertEquals(1, h.raised().size());
+        Alert a = h.raised().get(0);
+        assertTrue(a.value() >= 100e6 && a.value() <= 250e6, "200 Mbit/s, not scaled a second time: " + a.value());
         d.deactivate();
     }
 }

@@ -129,4 +129,14 @@ class FloodDetectorTest {
         h.ticker.advance(1_000);
         assertEquals(1, h.raised().size(), "the same packets over a 3 s window are over 1k/s");
     }
+
+    @Test
+    void sampledRecordsCountWithTheirScaledPacketsOnce() {
+        start(Map.of("packetsPerSecond", "100k", "bitsPerSecond", "0", "synPerSecond", "0"));
+        // sFlow at 1:1000: 150 sampled packets a second, reported as 150,000 (decoders scale packets and bytes)
+        h.feed(d, 5_000, 100, b -> udp(b, v4("198.51.100.1"), victim, 1024, 80, 15_000, 1_500_000).samplingRate(1000));
+        assertEquals(1, h.raised().size());
+        Alert a = h.raised().get(0);
+        assertTrue(a.value() >= 100_000 && a.value() <= 200_000, "150k packets/s, not scaled again: " + a.value());
+    }
 }

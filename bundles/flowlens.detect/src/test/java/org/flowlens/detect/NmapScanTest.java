@@ -17,6 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.flowlens.api.alert.Alert;
 import org.flowlens.api.flow.FlowBatch;
+import org.flowlens.api.flow.FlowRecord;
+import org.flowlens.api.flow.IpAddresses;
 import org.flowlens.capture.pcap.CaptureTools;
 import org.flowlens.capture.pcap.DependencyReport;
 import org.flowlens.capture.pcap.LiveCapture;
@@ -57,6 +59,9 @@ class NmapScanTest {
     private final Map<String, AtomicLong> raisedAt = new ConcurrentHashMap<>();
     private final List<DetectorBase> detectors = new ArrayList<>();
     private final AtomicLong firstRecord = new AtomicLong();
+    /** When each port of the target was first probed (capture time, epoch milliseconds). */
+    private final Map<Integer, Long> probedAt = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> raisedAtMillis = new ConcurrentHashMap<>();
     private boolean namespaceMade;
 
     private static boolean onPath(String tool) {
@@ -143,6 +148,7 @@ class NmapScanTest {
     private void expect(String detector, String key) {
         raised.put(detector + " " + key, new CountDownLatch(1));
         raisedAt.put(detector + " " + key, new AtomicLong());
+        raisedAtMillis.put(detector + " " + key, new AtomicLong());
     }
 
     private Alert raised(String detector, String key) {
@@ -167,6 +173,7 @@ class NmapScanTest {
                 CountDownLatch l = raised.get(k);
                 if (l != null && l.getCount() > 0) {
                     raisedAt.get(k).set(System.nanoTime());
+                    raisedAtMillis.get(k).set(System.currentTimeMillis());
                     l.countDown();
                 }
             }
@@ -175,6 +182,14 @@ class NmapScanTest {
         LiveCapture capture = new LiveCapture(new LiveCaptureOptions(veth, false, 256, "net 10.231.0.0/16", 8 << 20, true, 100),
                 new MeterSettings(), new DomainTable(1000, 60, 3600), (FlowBatch batch) -> {
                     firstRecord.compareAndSet(0, System.nanoTime());
+                    long scanner = IpAddresses.v4Lo(Flows.v4(SCANNER));
+                    long target = IpAddresses.v4Lo(Flows.v4(TARGET));
+                    for (int i = 0; i < batch.size(); i++) {
+                        FlowRecord r = batch.get(i);
+                        if (r.protocol() == 6 && r.srcLo() == scanner && r.dstLo() == target) {
+                            probedAt.merge(r.dstPort(), r.startMillis(), Math::min);
+                        }
+                    }
                     portscan.accept(batch);
                     unanswered.accept(batch);
                     sweep.accept(batch);
@@ -195,21 +210,29 @@ class NmapScanTest {
                     "no port scan alert within 30 s: " + events.alerts() + " " + capture.status());
             long tta = (raisedAt.get("portscan " + SCANNER).get() - scanStart) / 1_000_000;
             Harness.logTimeToAlert("nmap -sS 1000 ports, live capture, defaults (wall clock)", tta);
-            // the packet meter reports a session closed by a reset after its RST timeout (5 s by default)
+            // the packet meter reports open sessions 500 ms after their first packet by default (update interval)
             Harness.logTimeToAlert("nmap -sS, from the first metered record to the alert (wall clock)",
                     (raisedAt.get("portscan " + SCANNER).get() - firstRecord.get()) / 1_000_000);
+            // the condition begins when the threshold's 100th distinct port is probed (capture time)
+            long[] probes = probedAt.values().stream().mapToLong(Long::longValue).sorted().toArray();
+            assertTrue(probes.length >= 100, "probes seen: " + probes.length);
+            Harness.logTimeToAlert("nmap -sS, from the 100th probed port (threshold) to the alert",
+                    raisedAtMillis.get("portscan " + SCANNER).get() - probes[99]);
             System.out.println("nmap scan took " + (scanEnd - scanStart) / 1_000_000 + " ms");
 
-            // SYNs into the void: no answer ever; the meter reports such sessions when they time out
-            // or when the capture stops
+            // SYNs into the void: no answer ever; the meter reports these open sessions at its update
+            // interval, long before they time out, so the alert comes while the capture runs
+            long voidStart = System.nanoTime();
             run(180, "nmap", "-n", "-Pn", "-sS", "-T4", "--max-retries", "0", "-p", "1-200", NOWHERE);
+            assertTrue(raised.get("unanswered " + SCANNER).await(30, TimeUnit.SECONDS),
+                    "no unanswered-source alert within 30 s while capturing: " + events.alerts() + " " + capture.status());
+            Harness.logTimeToAlert("nmap -sS 200 ports into the void, unanswered source (wall clock)",
+                    (raisedAt.get("unanswered " + SCANNER).get() - voidStart) / 1_000_000);
         } finally {
             capture.stop();
             thread.join(15_000);
         }
         assertNull(capture.lastError());
-        assertTrue(raised.get("unanswered " + SCANNER).await(30, TimeUnit.SECONDS),
-                "no unanswered-source alert within 30 s: " + events.alerts());
 
         Alert scan = raised("portscan", SCANNER);
         assertTrue(scan.value() >= 100, scan.toString());

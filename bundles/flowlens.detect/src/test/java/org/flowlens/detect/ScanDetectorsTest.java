@@ -1,5 +1,6 @@
 package org.flowlens.detect;
 
+import java.util.HashMap;
 import static org.flowlens.detect.Flows.ACK;
 import static org.flowlens.detect.Flows.PSH;
 import static org.flowlens.detect.Flows.SYN;
@@ -125,6 +126,80 @@ class ScanDetectorsTest {
         d.accept(b);
         h.ticker.advance(3_000);
         assertTrue(h.events.events().isEmpty());
+        d.deactivate();
+    }
+
+    @Test
+    void sampledProbesScaleHostSweepsAndDistributedScans() {
+        HostSweepDetector s = sweep(Map.of()); // 50 hosts
+        int sampled = v4("203.0.113.8");
+        FlowBatch b = new FlowBatch();
+        for (int i = 0; i < 6; i++) {
+            // from a router sampling 1:10: six sampled pings stand for about sixty hosts
+            ping(b, sampled, v4("10.3.0.0", i)).samplingRate(10).packets(10);
+            ping(b, scanner, v4("10.4.0.0", i)); // unsampled: six hosts are six hosts
+        }
+        s.accept(b);
+        h.ticker.advance(1_000);
+        assertEquals(1, h.raised().size(), h.raised().toString());
+        assertEquals("203.0.113.8", h.raised().get(0).key());
+        assertEquals(60, h.raised().get(0).value());
+        s.deactivate();
+
+        DistributedScanDetector d = distributed(Map.of("threshold", 100, "minSources", 10));
+        b = new FlowBatch();
+        for (int src = 0; src < 3; src++) {
+            for (int i = 0; i < 4; i++) {
+                syn(b, v4("198.51.100.0", src), v4("10.0.0.7"), 40000, 1 + src * 4 + i).samplingRate(10).packets(10);
+                syn(b, v4("198.51.100.0", src), v4("10.0.0.8"), 40000, 1 + src * 4 + i); // 12 ports, 3 sources
+            }
+        }
+        d.accept(b);
+        h.ticker.advance(1_000);
+        assertEquals(2, h.raised().size(), h.raised().toString());
+        Alert a = h.raised().get(1);
+        assertEquals("10.0.0.7", a.key());
+        assertEquals(120, a.value(), "12 sampled ports at 1:10 stand for about 120");
+        assertTrue(a.message().contains("30 sources"), a.message());
+        d.deactivate();
+    }
+
+    @Test
+    void thresholdsChangeLiveWithoutLosingTheWindow() {
+        Map<String, Object> cfg = new HashMap<>(Map.of("threshold", 100));
+        HostSweepDetector s = sweep(cfg);
+        FlowBatch b = new FlowBatch();
+        for (int i = 0; i < 60; i++) {
+            ping(b, scanner, v4("10.5.0.0", i));
+        }
+        s.accept(b);
+        h.ticker.advance(3_000);
+        assertTrue(h.events.events().isEmpty(), "60 hosts stay under 100");
+        cfg.put("threshold", 50);
+        cfg.put("window", "2m"); // a longer window keeps what the shorter one held
+        s.modified(Configs.of(HostSweepDetector.Config.class, cfg));
+        h.ticker.advance(1_000);
+        assertEquals(1, h.raised().size(), "the hosts already in the window now cross 50");
+        assertEquals(60, h.raised().get(0).value());
+        s.deactivate();
+
+        Map<String, Object> dc = new HashMap<>(Map.of("threshold", 200, "minSources", 10));
+        DistributedScanDetector d = distributed(dc);
+        b = new FlowBatch();
+        int port = 1;
+        for (int src = 0; src < 20; src++) {
+            for (int i = 0; i < 8; i++) {
+                syn(b, v4("198.51.100.0", src), v4("10.0.0.9"), 40000, port++);
+            }
+        }
+        d.accept(b);
+        h.ticker.advance(3_000);
+        assertEquals(1, h.events.alerts(Alert.State.RAISED).size(), "160 ports stay under 200");
+        dc.put("threshold", 100);
+        d.modified(Configs.of(DistributedScanDetector.Config.class, dc));
+        h.ticker.advance(1_000);
+        assertEquals(2, h.raised().size(), "the ports already in the window now cross 100");
+        assertEquals(160, h.raised().get(1).value());
         d.deactivate();
     }
 }

@@ -116,4 +116,18 @@ class UnansweredDetectorTest {
         assertEquals(1, h.raised().size(), "24 attempts found no room to wait and counted at once");
         assertEquals(24, h.raised().get(0).value());
     }
+
+    @Test
+    void aThresholdLoweredLiveCountsTheAttemptsAlreadyInTheWindow() {
+        Map<String, Object> cfg = new HashMap<>(Map.of("threshold", 50));
+        start(cfg);
+        sessions(25, 0);
+        h.ticker.advance(3_000);
+        assertTrue(h.events.events().isEmpty(), "25 attempts stay under 50");
+        cfg.put("threshold", 20);
+        d.modified(Configs.of(UnansweredDetector.Config.class, cfg));
+        h.ticker.advance(1_000);
+        assertEquals(1, h.raised().size());
+        assertEquals(25, h.raised().get(0).value());
+    }
 }

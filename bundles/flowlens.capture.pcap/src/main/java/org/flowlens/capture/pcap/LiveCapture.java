@@ -32,7 +32,9 @@ import org.pcap4j.core.RawPacketListener;
  */
 public final class LiveCapture implements Runnable {
 
-    private static final long FLUSH_NANOS = 1_000_000_000L;
+    /** A partial batch of records waits at most this long before it is handed on. */
+    private static final long FLUSH_NANOS = 100_000_000L;
+    private static final long STATS_NANOS = 1_000_000_000L;
 
     private final LiveCaptureOptions options;
     private final FlowMeter meter;
@@ -47,6 +49,7 @@ public final class LiveCapture implements Runnable {
     private volatile long interfaceDropped;
     private volatile String lastError;
     private long nextFlush;
+    private long nextStats;
     private volatile long lastReturn = System.nanoTime();
     private volatile long stopDeadline = Long.MIN_VALUE;
 
@@ -118,6 +121,7 @@ public final class LiveCapture implements Runnable {
             throw new IllegalStateException("open() first");
         }
         nextFlush = System.nanoTime() + FLUSH_NANOS;
+        nextStats = System.nanoTime() + STATS_NANOS;
         // libpcap may block in poll() until a packet comes whatever the read timeout (TPACKET_V3):
         // a ticker breaks the loop when it has been quiet, so that idle sessions still end on time
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -149,6 +153,9 @@ public final class LiveCapture implements Runnable {
                 if (now >= nextFlush) {
                     nextFlush = now + FLUSH_NANOS;
                     meter.flush();
+                }
+                if (now >= nextStats) {
+                    nextStats = now + STATS_NANOS;
                     readStats(h);
                 }
                 synchronized (progressLock) {

@@ -185,7 +185,12 @@ public final class KeyTable {
         return rings.spanMillis(now);
     }
 
-    /** Whether nothing was counted within the window (tables without counters: never idle by this test). */
+    /** Whether the table keeps sliding-window sums (metrics) rather than only distinct sets. */
+    public boolean hasSums() {
+        return rings != null;
+    }
+
+    /** Whether nothing was counted within the window (tables without sums: always, see {@link #hasSums()}). */
     public boolean idle(int e, long now) {
         return rings == null || rings.idle(e, now);
     }

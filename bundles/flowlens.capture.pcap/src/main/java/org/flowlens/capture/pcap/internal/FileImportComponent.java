@@ -75,6 +75,11 @@ public class FileImportComponent implements CaptureSource {
         @AttributeDefinition(name = "Active timeout (s)")
         long activeSeconds() default 300;
 
+        @AttributeDefinition(name = "Update interval (ms)", description = "Open sessions report the packets they"
+                + " carried since their last report at most this long (packet clock) after the first of them; 0 (the"
+                + " default for files) reports each session once, when it ends")
+        long updateMillis() default 0;
+
         @AttributeDefinition(name = "Learn domain names")
         boolean sniffNames() default true;
 
@@ -115,7 +120,7 @@ public class FileImportComponent implements CaptureSource {
             file = Paths.get(c.file());
             speed = PcapFileImport.Speed.valueOf(c.speed().trim().toUpperCase(java.util.Locale.ROOT));
             settings = MeterConfig.settings(c.maxSessions(), c.tcpIdleSeconds(), c.udpIdleSeconds(), c.icmpIdleSeconds(),
-                    c.otherIdleSeconds(), c.tcpFinSeconds(), c.tcpRstSeconds(), c.activeSeconds(), c.sniffNames(),
+                    c.otherIdleSeconds(), c.tcpFinSeconds(), c.tcpRstSeconds(), c.activeSeconds(), c.updateMillis(), c.sniffNames(),
                     c.decapsulateTunnels(), c.ignoreLocalhost(), c.ignorePorts(), c.ignoreNetworks(), c.onlyDomains(),
                     c.protocols());
         } catch (RuntimeException e) {

@@ -93,8 +93,15 @@ public class LiveCaptureComponent implements CaptureSource {
         @AttributeDefinition(name = "TCP timeout after RST (s)")
         long tcpRstSeconds() default 5;
 
-        @AttributeDefinition(name = "Active timeout (s)", description = "Long sessions are reported in pieces this long")
+        @AttributeDefinition(name = "Active timeout (s)", description = "Without updates, long sessions are reported"
+                + " in pieces this long")
         long activeSeconds() default 300;
+
+        @AttributeDefinition(name = "Update interval (ms)", description = "Open sessions report the packets they"
+                + " carried since their last report at most this long after the first of them (0-3600000), so that"
+                + " detectors see new sessions within a second; each record holds only its own packets, so totals stay"
+                + " exact. 0 reports each session once, when it ends")
+        long updateMillis() default 500;
 
         @AttributeDefinition(name = "Learn domain names", description = "Read DNS answers, TLS server names and HTTP"
                 + " Host headers to name the addresses of flows")
@@ -203,7 +210,7 @@ public class LiveCaptureComponent implements CaptureSource {
                     c.bufferSizeBytes(), c.immediateMode(), c.readTimeoutMillis());
             newSettings = MeterConfig.settings(c.maxSessions(), c.tcpIdleSeconds(), c.udpIdleSeconds(),
                     c.icmpIdleSeconds(), c.otherIdleSeconds(), c.tcpFinSeconds(), c.tcpRstSeconds(), c.activeSeconds(),
-                    c.sniffNames(), c.decapsulateTunnels(), c.ignoreLocalhost(), c.ignorePorts(), c.ignoreNetworks(),
+                    c.updateMillis(), c.sniffNames(), c.decapsulateTunnels(), c.ignoreLocalhost(), c.ignorePorts(), c.ignoreNetworks(),
                     c.onlyDomains(), c.protocols());
             if (c.domainTableSize() < 1) {
                 throw new IllegalArgumentException("domainTableSize must be positive: " + c.domainTableSize());

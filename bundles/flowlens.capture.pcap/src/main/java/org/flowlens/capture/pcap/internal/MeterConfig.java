@@ -15,11 +15,11 @@ final class MeterConfig {
      * @throws IllegalArgumentException naming the value that is not valid
      */
     static MeterSettings settings(int maxSessions, long tcpIdle, long udpIdle, long icmpIdle, long otherIdle, long tcpFin,
-            long tcpRst, long active, boolean sniffNames, boolean decapsulate, boolean ignoreLocalhost,
+            long tcpRst, long active, long updateMillis, boolean sniffNames, boolean decapsulate, boolean ignoreLocalhost,
             String[] ignorePorts, String[] ignoreNetworks, String[] onlyDomains, String[] protocols) {
         MeterSettings s = new MeterSettings().maxSessions(maxSessions).tcpIdleSeconds(tcpIdle).udpIdleSeconds(udpIdle)
                 .icmpIdleSeconds(icmpIdle).otherIdleSeconds(otherIdle).tcpFinSeconds(tcpFin).tcpRstSeconds(tcpRst)
-                .activeSeconds(active).sniffNames(sniffNames).decapsulateTunnels(decapsulate)
+                .activeSeconds(active).updateMillis(updateMillis).sniffNames(sniffNames).decapsulateTunnels(decapsulate)
                 .filter(PacketFilter.of(ignoreLocalhost, list(ignorePorts), list(ignoreNetworks), list(onlyDomains),
                         list(protocols)));
         s.validate();

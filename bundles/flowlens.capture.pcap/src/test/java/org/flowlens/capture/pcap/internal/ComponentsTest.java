@@ -1,6 +1,7 @@
 package org.flowlens.capture.pcap.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Proxy;
@@ -23,6 +24,7 @@ import org.flowlens.api.flow.FlowRecord;
 import org.flowlens.api.pipeline.FlowPipeline;
 import org.flowlens.api.query.Totals;
 import org.flowlens.capture.pcap.CaptureTools;
+import org.flowlens.decoder.packet.meter.MeterSettings;
 import org.flowlens.pcap.LinkTypes;
 import org.flowlens.pcap.PcapWriter;
 import org.junit.jupiter.api.Assumptions;
@@ -172,5 +174,23 @@ class ComponentsTest {
         assertEquals(CaptureSource.State.FAILED, c.state());
         assertTrue(String.valueOf(c.status().get("error")).contains("nope0"));
         c.deactivate();
+    }
+
+    @Test
+    void liveCaptureReportsOpenSessionsByDefaultAndFileImportsWhenTheyEnd() {
+        LiveCaptureComponent.Config live = config(LiveCaptureComponent.Config.class, Map.of());
+        MeterSettings s = MeterConfig.settings(live.maxSessions(), live.tcpIdleSeconds(), live.udpIdleSeconds(),
+                live.icmpIdleSeconds(), live.otherIdleSeconds(), live.tcpFinSeconds(), live.tcpRstSeconds(),
+                live.activeSeconds(), live.updateMillis(), live.sniffNames(), live.decapsulateTunnels(),
+                live.ignoreLocalhost(), live.ignorePorts(), live.ignoreNetworks(), live.onlyDomains(), live.protocols());
+        assertEquals(new MeterSettings().updateMillis(), s.updateMillis(), "live capture uses the meter's default");
+        assertTrue(s.updateMillis() > 0 && s.updateMillis() <= 1000, "detectors see sessions within a second");
+        FileImportComponent.Config file = config(FileImportComponent.Config.class, Map.of("file", "x.pcap"));
+        assertEquals(0, file.updateMillis(), "a file's sessions are reported once, when they end");
+        assertThrows(IllegalArgumentException.class, () -> MeterConfig.settings(live.maxSessions(),
+                live.tcpIdleSeconds(), live.udpIdleSeconds(), live.icmpIdleSeconds(), live.otherIdleSeconds(),
+                live.tcpFinSeconds(), live.tcpRstSeconds(), live.activeSeconds(), -1, live.sniffNames(),
+                live.decapsulateTunnels(), live.ignoreLocalhost(), live.ignorePorts(), live.ignoreNetworks(),
+                live.onlyDomains(), live.protocols()));
     }
 }

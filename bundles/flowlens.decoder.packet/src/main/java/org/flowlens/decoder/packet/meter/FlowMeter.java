@@ -12,8 +12,17 @@ import org.flowlens.decoder.packet.PacketParser;
 
 /**
  * Meters packets into bidirectional sessions keyed by the 5-tuple (protocol, addresses, ports;
- * ICMP by type and code) and reports each ended session as one {@link FlowRecord} per direction
- * that carried packets (format {@value #FORMAT}, bytes are IP lengths).
+ * ICMP by type and code) and reports each session as one {@link FlowRecord} per direction that
+ * carried packets (format {@value #FORMAT}, bytes are IP lengths).
+ *
+ * <p>Updates: with an update interval ({@link MeterSettings#updateMillis(long)}), a session still
+ * open reports the packets it carried since its last report once the first of them is that old,
+ * and starts counting afresh; its state (handshake, timeouts) goes on. Each record covers only its
+ * own packets (start and end time, bytes, packets and TCP flags of those packets), so the records
+ * of a session add up to its exact totals, and a session whose packets were all reported leaves no
+ * record when it ends. Sessions waiting for their report are kept in a queue in the order of their
+ * first unreported packet, linked through spare bits of their slots (no memory of its own); sessions
+ * that carried nothing new cost nothing.
  *
  * <p>A session ends when it has been idle for the timeout of its class (TCP, TCP after FIN in both
  * directions, TCP after RST, UDP, ICMP, other), when it is older than the active timeout, when a
@@ -27,7 +36,7 @@ import org.flowlens.decoder.packet.PacketParser;
  * #footprintBytes()}. A packet touches the index and its own slot; a session moves to the tail of
  * its timeout class's recency list only when its last move is older than the sweep interval, so
  * busy sessions cost no list maintenance and idle timeouts are exact to within one sweep interval.
- * Nothing is allocated per packet; records are allocated when sessions end.
+ * Nothing is allocated per packet; records are allocated when sessions are reported.
  *
  * <p>Not thread-safe: one thread offers packets and calls {@link #advance(long)}, {@link #flush()}
  * and {@link #expireAll()}. Other threads may call {@link #reconfigure(MeterSettings)}, which takes
@@ -53,6 +62,7 @@ public final class FlowMeter {
     static final int S_FIN_REV = 16;
     static final int S_RST = 32;
     static final int S_NAMED = 64;
+    static final int S_REPLIED = 128;
 
     private static final int FIN = 0x01;
     private static final int SYN = 0x02;
@@ -80,6 +90,7 @@ public final class FlowMeter {
     private int maxSessions;
     private final long[] idle = new long[CLASSES];
     private long active;
+    private long update;
     private long sweepInterval;
     private boolean icmpTypeCodeInKey;
     private boolean restartOnSyn;
@@ -104,8 +115,9 @@ public final class FlowMeter {
     private static final int REV_PACKETS = 11;
     private static final int LINKS = 12; // prev (low 32) | next (high 32), -1 for none
     private static final int QUEUED = 13; // when the session was last moved to its list's tail
-    private static final int SRC_MAC = 14;
-    private static final int DST_MAC = 15;
+    private static final int SRC_MAC = 14; // MAC (low 48) | due link (high 16 of 32)
+    private static final int DST_MAC = 15; // MAC (low 48) | due link (low 16 of 32)
+    private static final long MAC = 0xFFFF_FFFF_FFFFL;
 
     private int entries; // slots
     private int size;
@@ -116,6 +128,13 @@ public final class FlowMeter {
     private final int[] head = new int[CLASSES];
     private final int[] tail = new int[CLASSES];
     private boolean reverse;
+
+    // sessions with unreported packets in the order of their first unreported packet (START): a
+    // queue linked through the slots (see dueLink). A slot is queued at most once. An entry whose
+    // session ended is stale and dropped when it comes to the head; if its slot holds a newer
+    // session by then, that session takes the entry's place.
+    private int dueHead = -1;
+    private int dueTail = -1;
 
     private long clock = Long.MIN_VALUE;
     private long nextSweep = Long.MIN_VALUE;
@@ -136,6 +155,7 @@ public final class FlowMeter {
     private long endedRestart;
     private long evicted;
     private long endedFlush;
+    private long updates;
     private long records;
     private long domainFiltered;
     private long unansweredSyn;
@@ -164,6 +184,13 @@ public final class FlowMeter {
     public void configure(MeterSettings settings) {
         MeterSettings s = settings.copy();
         s.validate();
+        long newUpdate = s.updateMillis() * 1_000_000L;
+        if (newUpdate != update) {
+            // report what is pending under the old interval, so that the queue holds every session
+            // with unreported packets (or, without updates, none)
+            reportAll();
+            update = newUpdate;
+        }
         maxSessions = s.maxSessions();
         idle[C_TCP] = s.tcpIdleSeconds() * 1_000_000_000L;
         idle[C_UDP] = s.udpIdleSeconds() * 1_000_000_000L;
@@ -267,6 +294,9 @@ public final class FlowMeter {
         if (nowNanos > clock) {
             clock = nowNanos;
         }
+        if (dueHead >= 0 && clock - data[dueHead * STRIDE + START] >= update) {
+            reportDue(clock - update);
+        }
         if (nextSweep == Long.MIN_VALUE) {
             nextSweep = clock + sweepInterval;
         } else if (clock >= nextSweep) {
@@ -298,7 +328,7 @@ public final class FlowMeter {
                 expire(e);
                 endedIdle++;
                 e = -1;
-            } else if (ts - d[b + START] >= active) {
+            } else if (ts - d[b + START] >= active && (d[b + FWD_PACKETS] > 0 || d[b + REV_PACKETS] > 0)) {
                 expire(e);
                 endedActive++;
                 e = -1;
@@ -318,18 +348,26 @@ public final class FlowMeter {
             long[] dd = data;
             dd[b + HASH_META] |= (long) (p.tos() << 8) << 32;
             dd[b + PORTS_FLAGS] = (dd[b + PORTS_FLAGS] & 0xFFFFFFFFL) | (long) ((p.vlan() & 0xFFF) << 16) << 32;
-            dd[b + SRC_MAC] = p.srcMac();
-            dd[b + DST_MAC] = p.dstMac();
+            dd[b + SRC_MAC] = (dd[b + SRC_MAC] & ~MAC) | (p.srcMac() & MAC);
+            dd[b + DST_MAC] = (dd[b + DST_MAC] & ~MAC) | (p.dstMac() & MAC);
             reverse = false;
         }
         final long[] dd = data;
         int b = e * STRIDE;
+        if (dd[b + FWD_PACKETS] == 0 && dd[b + REV_PACKETS] == 0) {
+            // a new session, or the first packet since its last report
+            dd[b + START] = ts;
+            if (update > 0) {
+                enqueue(e);
+            }
+        }
         long bytes = p.ipLength();
         metered++;
         meteredBytes += bytes;
         int m = meta(e);
         int state = (m >>> 16) & 0xFF;
         if (reverse) {
+            state |= S_REPLIED;
             dd[b + REV_PACKETS]++;
             dd[b + REV_BYTES] += bytes;
             dd[b + PORTS_FLAGS] |= (long) ((tcpFlags & 0xFF) << 8) << 32;
@@ -426,6 +464,7 @@ public final class FlowMeter {
                 endedFlush++;
             }
         }
+        clearDue();
         flush();
     }
 
@@ -440,7 +479,13 @@ public final class FlowMeter {
     }
 
     private void expire(int e) {
-        emit(e);
+        int m = meta(e);
+        if ((m & 0xFF) == 6 && ((m >>> 16) & (S_SYN | S_REPLIED)) == S_SYN) {
+            unansweredSyn++;
+        }
+        if (data[e * STRIDE + FWD_PACKETS] > 0 || data[e * STRIDE + REV_PACKETS] > 0) {
+            emit(e);
+        }
         int cls = meta(e) >>> 24;
         unlink(e, cls);
         removeFromIndex(e);
@@ -450,15 +495,101 @@ public final class FlowMeter {
         size--;
     }
 
+    // ------------------------------------------------------------------ updates
+
+    /**
+     * The due queue's link of a slot, kept in the 16 spare high bits of each MAC word (so that the
+     * queue costs no memory): 0 when the slot is not queued, 1 when it is the last, else the next
+     * slot + 2. It survives the slot's session ending, so a queued slot is never queued twice.
+     */
+    private int dueLink(int e) {
+        int b = e * STRIDE;
+        return (int) (data[b + SRC_MAC] >>> 48) << 16 | (int) (data[b + DST_MAC] >>> 48);
+    }
+
+    private void setDueLink(int e, int v) {
+        int b = e * STRIDE;
+        data[b + SRC_MAC] = (data[b + SRC_MAC] & MAC) | (long) (v >>> 16) << 48;
+        data[b + DST_MAC] = (data[b + DST_MAC] & MAC) | (long) (v & 0xFFFF) << 48;
+    }
+
+    private void enqueue(int e) {
+        if (dueLink(e) != 0) {
+            return; // a stale entry of the slot's previous session stands for this one
+        }
+        setDueLink(e, 1);
+        if (dueTail >= 0) {
+            setDueLink(dueTail, e + 2);
+        } else {
+            dueHead = e;
+        }
+        dueTail = e;
+    }
+
+    private void dequeueHead() {
+        int e = dueHead;
+        int link = dueLink(e);
+        setDueLink(e, 0);
+        dueHead = link >= 2 ? link - 2 : -1;
+        if (dueHead < 0) {
+            dueTail = -1;
+        }
+    }
+
+    /**
+     * Reports the sessions whose first unreported packet came at or before {@code cutoff}, from the
+     * head of the queue.
+     */
+    private void reportDue(long cutoff) {
+        final long[] d = data;
+        while (dueHead >= 0) {
+            int e = dueHead;
+            int b = e * STRIDE;
+            if (meta(e) != 0 && (d[b + FWD_PACKETS] > 0 || d[b + REV_PACKETS] > 0)) {
+                if (d[b + START] > cutoff) {
+                    return;
+                }
+                report(e);
+            }
+            dequeueHead();
+        }
+    }
+
+    /** Reports every session with unreported packets and empties the queue. */
+    private void reportAll() {
+        if (batch != null) {
+            for (int e = 0; e < used; e++) {
+                int b = e * STRIDE;
+                if (meta(e) != 0 && (data[b + FWD_PACKETS] > 0 || data[b + REV_PACKETS] > 0)) {
+                    report(e);
+                }
+            }
+        }
+        clearDue();
+    }
+
+    private void clearDue() {
+        while (dueHead >= 0) {
+            dequeueHead();
+        }
+    }
+
+    /** Reports the packets of an open session since its last report and counts afresh. */
+    private void report(int e) {
+        emit(e);
+        updates++;
+        final long[] d = data;
+        int b = e * STRIDE;
+        d[b + FWD_BYTES] = 0;
+        d[b + REV_BYTES] = 0;
+        d[b + FWD_PACKETS] = 0;
+        d[b + REV_PACKETS] = 0;
+        d[b + PORTS_FLAGS] &= ~(0xFFFFL << 32); // the TCP flags of the next record are those of its packets
+    }
+
     private void emit(int e) {
         final long[] d = data;
         int b = e * STRIDE;
-        int m = meta(e);
-        int proto = m & 0xFF;
-        int state = (m >>> 16) & 0xFF;
-        if (proto == 6 && (state & S_SYN) != 0 && d[b + REV_PACKETS] == 0) {
-            unansweredSyn++;
-        }
         long at = d[b + LAST];
         String srcName = domains.lookup(d[b + SRC_HI], d[b + SRC_LO], at);
         String dstName = domains.lookup(d[b + DST_HI], d[b + DST_LO], at);
@@ -494,11 +625,11 @@ public final class FlowMeter {
         if (!rev) {
             r.src(d[b + SRC_HI], d[b + SRC_LO]).dst(d[b + DST_HI], d[b + DST_LO]).srcPort(sp).dstPort(dp)
                     .tcpFlags(f & 0xFF).bytes(d[b + FWD_BYTES]).packets(d[b + FWD_PACKETS])
-                    .srcMac(d[b + SRC_MAC]).dstMac(d[b + DST_MAC]).srcDomain(srcName).dstDomain(dstName);
+                    .srcMac(d[b + SRC_MAC] & MAC).dstMac(d[b + DST_MAC] & MAC).srcDomain(srcName).dstDomain(dstName);
         } else {
             r.src(d[b + DST_HI], d[b + DST_LO]).dst(d[b + SRC_HI], d[b + SRC_LO]).srcPort(dp).dstPort(sp)
                     .tcpFlags((f >>> 8) & 0xFF).bytes(d[b + REV_BYTES]).packets(d[b + REV_PACKETS])
-                    .srcMac(d[b + DST_MAC]).dstMac(d[b + SRC_MAC]).srcDomain(dstName).dstDomain(srcName);
+                    .srcMac(d[b + DST_MAC] & MAC).dstMac(d[b + SRC_MAC] & MAC).srcDomain(dstName).dstDomain(srcName);
         }
         records++;
     }
@@ -615,8 +746,8 @@ public final class FlowMeter {
         d[b + REV_BYTES] = 0;
         d[b + FWD_PACKETS] = 0;
         d[b + REV_PACKETS] = 0;
-        d[b + SRC_MAC] = 0;
-        d[b + DST_MAC] = 0;
+        d[b + SRC_MAC] &= ~MAC; // keeps the due link
+        d[b + DST_MAC] &= ~MAC;
         final int[] idx = index;
         int length = idx.length;
         int slot = home(h);
@@ -784,6 +915,11 @@ public final class FlowMeter {
         return evicted;
     }
 
+    /** Reports of sessions still open (update interval). */
+    public long updates() {
+        return updates;
+    }
+
     /** Records handed out (in batches). */
     public long records() {
         return records;
@@ -811,6 +947,7 @@ public final class FlowMeter {
         m.put("ended_active", endedActive);
         m.put("ended_port_reuse", endedRestart);
         m.put("ended_flush", endedFlush);
+        m.put("session_updates", updates);
         m.put("evictions", evicted);
         m.put("records", records);
         m.put("batches", batches);

@@ -15,6 +15,7 @@ public final class MeterSettings {
     private long tcpFinSeconds = 10;
     private long tcpRstSeconds = 5;
     private long activeSeconds = 300;
+    private long updateMillis = 500;
     private long sweepMillis = 1000;
     private boolean icmpTypeCodeInKey = true;
     private boolean restartOnSyn = true;
@@ -27,12 +28,12 @@ public final class MeterSettings {
     /**
      * softflowd 1.1.0's defaults: TCP 3600 s, after RST 120 s, after FIN both ways 300 s, UDP and
      * ICMP 300 s, others 3600 s, lifetime one week, expiry checks every 60 s, no restart of a closed
-     * session on a new SYN.
+     * session on a new SYN, each session reported once when it ends (no updates).
      */
     public static MeterSettings softflowd() {
         return new MeterSettings().tcpIdleSeconds(3600).tcpRstSeconds(120).tcpFinSeconds(300).udpIdleSeconds(300)
                 .icmpIdleSeconds(300).otherIdleSeconds(3600).activeSeconds(7 * 24 * 3600).sweepMillis(60_000)
-                .restartOnSyn(false);
+                .restartOnSyn(false).updateMillis(0);
     }
 
     /**
@@ -58,6 +59,7 @@ public final class MeterSettings {
         s.tcpFinSeconds = tcpFinSeconds;
         s.tcpRstSeconds = tcpRstSeconds;
         s.activeSeconds = activeSeconds;
+        s.updateMillis = updateMillis;
         s.sweepMillis = sweepMillis;
         s.icmpTypeCodeInKey = icmpTypeCodeInKey;
         s.restartOnSyn = restartOnSyn;
@@ -79,6 +81,7 @@ public final class MeterSettings {
         check(tcpFinSeconds >= 0, "tcpFinSeconds must not be negative: " + tcpFinSeconds);
         check(tcpRstSeconds >= 0, "tcpRstSeconds must not be negative: " + tcpRstSeconds);
         check(activeSeconds > 0, "activeSeconds must be positive: " + activeSeconds);
+        check(updateMillis >= 0 && updateMillis <= 3_600_000L, "updateMillis must be 0..3600000: " + updateMillis);
         check(sweepMillis > 0, "sweepMillis must be positive: " + sweepMillis);
         check(serverNameTtlSeconds >= 0, "serverNameTtlSeconds must not be negative: " + serverNameTtlSeconds);
         check(batchSize >= 1 && batchSize <= 65536, "batchSize must be 1..65536: " + batchSize);
@@ -124,8 +127,24 @@ public final class MeterSettings {
 
     public long activeSeconds() { return activeSeconds; }
 
-    /** A session older than this is reported and started afresh (active timeout). */
+    /**
+     * A session whose record would cover more than this is reported and started afresh (active
+     * timeout). With updates on (a shorter {@link #updateMillis(long)}) no record grows this long.
+     */
     public MeterSettings activeSeconds(long v) { activeSeconds = v; return this; }
+
+    public long updateMillis() { return updateMillis; }
+
+    /**
+     * Update interval: a session still open reports what it carried since its last report (bytes,
+     * packets, TCP flags of those packets) at most this long after the first packet not yet reported,
+     * so that consumers see new sessions and ongoing traffic within this time; the record it leaves
+     * when it ends carries the rest, and the records of a session add up to its exact totals. A
+     * session without new packets reports nothing. 0 reports each session once, when it ends (then
+     * the active timeout splits long sessions). The default, 500 ms, lets detectors see a scan's
+     * probes within a second of the first one.
+     */
+    public MeterSettings updateMillis(long v) { updateMillis = v; return this; }
 
     public long sweepMillis() { return sweepMillis; }
 

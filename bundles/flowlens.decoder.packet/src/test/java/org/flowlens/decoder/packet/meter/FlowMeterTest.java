@@ -92,7 +92,7 @@ class FlowMeterTest {
 
     @Test
     void unansweredSynIsCountedAndLeavesASynOnlyRecord() {
-        FlowMeter m = meter(new MeterSettings());
+        FlowMeter m = meter(new MeterSettings().updateMillis(0));
         offer(m, tcp(A, 40001, B, 22, SYN, 0), 10 * S);
         offer(m, tcp(A, 40001, B, 22, SYN, 0), 11 * S); // retransmission
         m.expireAll();
@@ -133,7 +133,7 @@ class FlowMeterTest {
 
     @Test
     void aPacketAfterTheIdleTimeoutStartsANewSessionEvenBeforeASweep() {
-        FlowMeter m = meter(new MeterSettings().udpIdleSeconds(10).sweepMillis(1_000_000));
+        FlowMeter m = meter(new MeterSettings().udpIdleSeconds(10).sweepMillis(1_000_000).updateMillis(0));
         offer(m, udp(A, 1, B, 2, 0), 0);
         offer(m, udp(A, 1, B, 2, 0), 5 * S);
         offer(m, udp(A, 1, B, 2, 0), 16 * S);
@@ -145,7 +145,7 @@ class FlowMeterTest {
 
     @Test
     void activeTimeoutReportsLongSessionsInPieces() {
-        FlowMeter m = meter(new MeterSettings().activeSeconds(60).udpIdleSeconds(30));
+        FlowMeter m = meter(new MeterSettings().activeSeconds(60).udpIdleSeconds(30).updateMillis(0));
         for (int i = 0; i <= 200; i++) {
             offer(m, udp(A, 1, B, 2, 0), i * S);
         }
@@ -160,7 +160,7 @@ class FlowMeterTest {
     void aNewSynOnAClosedSessionStartsAnotherUnlessDisabled() {
         for (boolean restart : new boolean[] {true, false}) {
             records.clear();
-            FlowMeter m = meter(new MeterSettings().restartOnSyn(restart).tcpRstSeconds(60));
+            FlowMeter m = meter(new MeterSettings().restartOnSyn(restart).tcpRstSeconds(60).updateMillis(0));
             offer(m, tcp(A, 1000, B, 80, SYN, 0), S);
             offer(m, tcp(B, 80, A, 1000, RST | ACK, 0), S);
             offer(m, tcp(A, 1000, B, 80, SYN, 0), 2 * S);
@@ -171,7 +171,7 @@ class FlowMeterTest {
 
     @Test
     void icmpIsKeyedByTypeAndCode() {
-        FlowMeter m = meter(new MeterSettings());
+        FlowMeter m = meter(new MeterSettings().updateMillis(0));
         byte[] echo = Packets.create().ipv4(A, B, 1, 8).icmp(8, 0).array();
         byte[] reply = Packets.create().ipv4(B, A, 1, 8).icmp(0, 0).array();
         offer(m, echo, S);
@@ -194,7 +194,7 @@ class FlowMeterTest {
 
     @Test
     void aFullTableEvictsTheLeastRecentlyActiveSession() {
-        FlowMeter m = meter(new MeterSettings().maxSessions(16).udpIdleSeconds(3600));
+        FlowMeter m = meter(new MeterSettings().maxSessions(16).udpIdleSeconds(3600).updateMillis(0));
         for (int i = 0; i < 20; i++) {
             offer(m, udp(A, 1000 + i, B, 53, 0), i * S);
         }
@@ -212,7 +212,7 @@ class FlowMeterTest {
 
     @Test
     void busySessionsStayAliveAndQuietOnesEndWithinOneSweepInterval() {
-        FlowMeter m = meter(new MeterSettings().udpIdleSeconds(10).sweepMillis(1000));
+        FlowMeter m = meter(new MeterSettings().udpIdleSeconds(10).sweepMillis(1000).updateMillis(0));
         // session 1 sends every 100 ms for 60 s; session 2 sends once
         offer(m, udp(A, 2, B, 53, 0), 0);
         for (int i = 0; i <= 600; i++) {
@@ -279,6 +279,133 @@ class FlowMeterTest {
         m.reconfigure(new MeterSettings());
         offer(m, tcp(A, 5000, B, 22, SYN, 0), 2 * S);
         assertEquals(2, m.sessions(), "a new configuration applies at the next packet");
+    }
+
+    // Updates. The tests of session boundaries above turn them off (updateMillis 0): a session then
+    // leaves one record per direction when it ends.
+
+    @Test
+    void openSessionsReportTheirNewPacketsWithinTheUpdateInterval() {
+        FlowMeter m = meter(new MeterSettings()); // updates every 500 ms by default
+        long t = 10 * S;
+        offer(m, tcp(A, 40000, B, 80, SYN, 0), t);
+        offer(m, tcp(B, 80, A, 40000, SYN | ACK, 0), t + S / 1000);
+        offer(m, tcp(A, 40000, B, 80, ACK, 0), t + 2 * S / 1000);
+        m.advance(t + 499 * S / 1000);
+        m.flush();
+        assertEquals(0, records.size(), "nothing before the first packet is 500 ms old");
+        m.advance(t + S / 2);
+        m.flush();
+        assertEquals(2, records.size(), "both directions reported 500 ms after the first packet");
+        assertEquals(1, m.sessions(), "the session goes on");
+        assertEquals(SYN | ACK, record(A, 40000).tcpFlags());
+        assertEquals(2, record(A, 40000).packets());
+        assertEquals(SYN | ACK, record(B, 80).tcpFlags());
+        assertEquals(10_000, record(A, 40000).startMillis());
+        assertEquals(10_002, record(A, 40000).endMillis());
+
+        records.clear();
+        for (int i = 1; i <= 20; i++) { // 2 s of data, one packet each way every 100 ms
+            offer(m, tcp(A, 40000, B, 80, ACK | PSH, 100), t + S + i * S / 10);
+            offer(m, tcp(B, 80, A, 40000, ACK, 0), t + S + i * S / 10 + 1);
+        }
+        offer(m, tcp(A, 40000, B, 80, FIN | ACK, 0), t + 4 * S);
+        offer(m, tcp(B, 80, A, 40000, FIN | ACK, 0), t + 4 * S + 1);
+        m.advance(t + 4 * S + S / 2);
+        m.flush();
+        int reported = records.size();
+        assertTrue(reported >= 8, "updates while the data flowed: " + reported);
+        for (FlowRecord r : records) {
+            assertTrue(r.endMillis() - r.startMillis() < 500, "a record covers at most its interval: " + r);
+            if (r.srcPort() == 40000) {
+                assertEquals(0, r.tcpFlags() & SYN, "flags are those of the record's own packets");
+            }
+        }
+        m.advance(t + 30 * S); // the FIN timeout (10 s) ends the session: everything was reported
+        m.flush();
+        assertEquals(reported, records.size(), "a session with nothing new leaves no record when it ends");
+        assertEquals(0, m.sessions());
+        assertEquals(0, m.unansweredSyns());
+        assertTrue(m.updates() >= 5);
+    }
+
+    @Test
+    void updatesAddUpToTheTotalsOfTheSession() {
+        List<FlowRecord> whole = new ArrayList<>();
+        FlowMeter once = new FlowMeter(new MeterSettings().updateMillis(0), domains, b -> b.forEach(whole::add));
+        FlowMeter updating = meter(new MeterSettings().updateMillis(200));
+        for (int i = 0; i < 500; i++) { // 50 s of UDP, bursts and pauses, in both directions
+            long ts = 100 * S + i * S / 10 + (i / 50) * 3 * S;
+            byte[] p = i % 3 == 0 ? udp(B, 53, A, 5353, i % 200) : udp(A, 5353, B, 53, i % 97);
+            offer(once, p, ts);
+            offer(updating, p, ts);
+        }
+        once.expireAll();
+        updating.expireAll();
+        assertEquals(2, whole.size());
+        assertTrue(records.size() > 100, "reported in pieces: " + records.size());
+        for (int src : new int[] {A, B}) {
+            long packets = 0;
+            long bytes = 0;
+            long first = Long.MAX_VALUE;
+            long last = Long.MIN_VALUE;
+            for (FlowRecord r : records) {
+                if (r.srcLo() == IpAddresses.v4Lo(src)) {
+                    packets += r.packets();
+                    bytes += r.bytes();
+                    first = Math.min(first, r.startMillis());
+                    last = Math.max(last, r.endMillis());
+                }
+            }
+            FlowRecord w = whole.get(0).srcLo() == IpAddresses.v4Lo(src) ? whole.get(0) : whole.get(1);
+            assertEquals(w.packets(), packets);
+            assertEquals(w.bytes(), bytes);
+            assertEquals(w.startMillis(), first);
+            assertEquals(w.endMillis(), last);
+        }
+    }
+
+    @Test
+    void anUnansweredSynIsReportedWithinTheIntervalAndCountedOnceWhenItsSessionEnds() {
+        FlowMeter m = meter(new MeterSettings().tcpIdleSeconds(30));
+        offer(m, tcp(A, 40001, B, 22, SYN, 0), 10 * S);
+        m.advance(10 * S + S / 2);
+        m.flush();
+        assertEquals(1, records.size());
+        assertEquals(SYN, records.get(0).tcpFlags());
+        assertEquals(0, m.unansweredSyns(), "not yet: an answer may still come");
+        offer(m, tcp(A, 40001, B, 22, SYN, 0), 11 * S); // retransmission
+        m.advance(50 * S);
+        m.flush();
+        assertEquals(2, records.size());
+        assertEquals(1, records.get(1).packets());
+        assertEquals(0, m.sessions());
+        assertEquals(1, m.unansweredSyns(), "one session, one unanswered SYN");
+    }
+
+    @Test
+    void theUpdateIntervalChangesLiveWithoutLosingPackets() {
+        FlowMeter m = meter(new MeterSettings().updateMillis(1000));
+        long sent = 0;
+        for (int i = 0; i < 300; i++) {
+            if (i == 100) {
+                m.reconfigure(new MeterSettings().updateMillis(0));
+            } else if (i == 150) {
+                assertEquals(1, m.sessions());
+                m.reconfigure(new MeterSettings().updateMillis(100));
+            }
+            offer(m, udp(A, 7, B, 9, i), S + i * S / 20);
+            sent++;
+        }
+        m.advance(S + 14 * S + S / 2);
+        m.flush();
+        int before = records.size();
+        m.expireAll();
+        assertEquals(sent, records.stream().mapToLong(FlowRecord::packets).sum());
+        assertTrue(before > 20, "updates before and after the change: " + before);
+        long fromSilence = records.stream().filter(r -> r.startMillis() >= 1000 + 5_000 && r.startMillis() < 1000 + 7_500)
+                .count();
+        assertEquals(1, fromSilence, "while updates were off, the packets waited for the next report");
     }
 
     @Test

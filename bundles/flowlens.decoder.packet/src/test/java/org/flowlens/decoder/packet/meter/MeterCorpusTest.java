@@ -104,6 +104,61 @@ class MeterCorpusTest {
         }
     }
 
+    /**
+     * With updates, sessions are reported in pieces, and the pieces of each direction add up to the
+     * packets and bytes of its record without updates; totals match the reference tools'.
+     */
+    static void updatesKeepTotals(Path pcap) throws IOException {
+        JsonObject truth = Corpus.truth(pcap);
+        Result whole = meter(pcap, MeterSettings.softflowd());
+        Result pieces = meter(pcap, MeterSettings.softflowd().updateMillis(1000));
+        Map<String, long[]> sums = new HashMap<>();
+        for (FlowRecord r : whole.records) {
+            long[] v = sums.computeIfAbsent(key(r), k -> new long[2]);
+            v[0] += r.packets();
+            v[1] += r.bytes();
+        }
+        long packets = 0;
+        long bytes = 0;
+        for (FlowRecord r : pieces.records) {
+            assertTrue(r.packets() > 0, pcap + ": a record without packets");
+            assertTrue(r.startMillis() <= r.endMillis() && r.endMillis() - r.startMillis() <= 1000,
+                    pcap + ": a piece covers at most the update interval");
+            long[] v = sums.get(key(r));
+            assertTrue(v != null, pcap + ": a piece of no session " + key(r));
+            v[0] -= r.packets();
+            v[1] -= r.bytes();
+            packets += r.packets();
+            bytes += r.bytes();
+        }
+        for (Map.Entry<String, long[]> e : sums.entrySet()) {
+            assertEquals(0, e.getValue()[0], pcap + ": packets of " + e.getKey());
+            assertEquals(0, e.getValue()[1], pcap + ": bytes of " + e.getKey());
+        }
+        assertEquals(truth.getAsJsonObject("softflowd").get("packets_processed").getAsLong(), packets, pcap + ": packets");
+        assertEquals(truth.getAsJsonObject("nfpcapd").get("Bytes").getAsLong(), bytes, pcap + ": IP bytes");
+        assertEquals(whole.meter.sessionsCreated(), pieces.meter.sessionsCreated(), pcap + ": updates end no session");
+        assertTrue(pieces.records.size() >= whole.records.size(), pcap + ": records");
+        assertEquals(whole.meter.unansweredSyns(), pieces.meter.unansweredSyns(), pcap + ": unanswered SYNs");
+    }
+
+    private static String key(FlowRecord r) {
+        return r.srcHi() + "/" + r.srcLo() + ":" + r.srcPort() + ">" + r.dstHi() + "/" + r.dstLo() + ":" + r.dstPort()
+                + "/" + r.protocol();
+    }
+
+    @ParameterizedTest
+    @MethodSource("inputs")
+    void corpusUpdatesKeepTotals(Path pcap) throws IOException {
+        updatesKeepTotals(pcap);
+    }
+
+    @Test
+    void fixturesUpdatesKeepTotals() throws IOException {
+        updatesKeepTotals(Corpus.fixture("in-tcpreplay-test.pcap"));
+        updatesKeepTotals(Corpus.fixture("in-ndpi-googledns_android10.pcap"));
+    }
+
     @ParameterizedTest
     @MethodSource("inputs")
     void corpusMatchesSoftflowd(Path pcap) throws IOException {
