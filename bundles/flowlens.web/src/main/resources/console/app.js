@@ -3,8 +3,10 @@
 'use strict';
 (function () {
   const I18N = window.FLOWLENS_I18N;
-  const state = { lang: pickLanguage(), me: null, csrf: null, timers: [], sockets: [], charts: [], windows: [], firstRender: null };
+  const state = { lang: pickLanguage(), me: null, boot: null, csrf: null, timers: [], sockets: [], charts: [], pending: [], generation: 0, windows: [], firstRender: null };
   const PAGES = ['overview', 'sessions', 'ips', 'ports', 'trend', 'alerts', 'live', 'map', 'logs', 'events', 'collectors'];
+  /* Pages with charts: ECharts (1 MB) is loaded for these only, while their data is fetched. */
+  const CHART_PAGES = ['overview', 'ip', 'ports', 'trend', 'map'];
   const main = document.getElementById('main');
 
   function pickLanguage() {
@@ -65,6 +67,7 @@
     }
     if (opts.method && opts.method !== 'GET' && state.csrf) opts.headers['X-CSRF-Token'] = state.csrf;
     const r = await fetch(path, opts);
+    if (state.boot) await state.boot;
     let data = null;
     try { data = await r.json(); } catch (e) { data = null; }
     if (r.status === 401 && !path.startsWith('/api/auth/')) { showLogin(); throw new Error('sign in'); }
@@ -104,18 +107,48 @@
     return tableEl;
   }
 
-  /* Charts: ECharts with canvas tooltips (richText), so no network text is ever parsed as HTML. */
+  /* The chart library, loaded once, on the first page that needs it. */
+  let chartLibrary = null;
+  function charts() {
+    if (window.echarts) return Promise.resolve(window.echarts);
+    if (!chartLibrary) {
+      chartLibrary = new Promise((resolve, reject) => {
+        const s = el('script', { src: 'vendor/echarts.min.js', async: 'async' });
+        s.onload = () => resolve(window.echarts);
+        s.onerror = () => { chartLibrary = null; s.remove(); reject(new Error('vendor/echarts.min.js could not be loaded')); };
+        document.head.appendChild(s);
+      });
+    }
+    return chartLibrary;
+  }
+  function pageOf(hash) { return (hash.split('?')[0].split('/')[1]) || 'overview'; }
+  function preload(page) {
+    if (CHART_PAGES.includes(page)) {
+      charts().catch(() => { /* said on the page by ready() */ });
+    } else if (!window.echarts && !document.getElementById('prefetch-charts')) {
+      // a page without charts: fetch the library into the cache when idle, without running it
+      (window.requestIdleCallback || setTimeout)(() => document.head.appendChild(el('link', { id: 'prefetch-charts', rel: 'prefetch', href: 'vendor/echarts.min.js', as: 'script' })));
+    }
+  }
+
+  /* Charts: ECharts with canvas tooltips (richText), so no network text is ever parsed as HTML. A chart
+   * asked for before the library is there is drawn by ready(), once it is. */
   function chart(container, option, cls) {
     const div = el('div', { class: 'chart ' + (cls || '') });
     container.appendChild(div);
-    const c = echarts.init(div, null, { renderer: 'canvas', locale: state.lang === 'zh-CN' ? 'ZH' : 'EN' });
-    option.animation = false;
-    if (option.grid) option.grid.containLabel = true;
-    option.tooltip = Object.assign({ renderMode: 'richText', confine: true }, option.tooltip || {});
-    c.on('finished', () => div.setAttribute('data-rendered', '1'));
-    c.setOption(option);
-    state.charts.push(c);
-    return c;
+    const draw = () => {
+      const c = echarts.init(div, null, { renderer: 'canvas', locale: state.lang === 'zh-CN' ? 'ZH' : 'EN' });
+      option.animation = false;
+      if (option.grid) option.grid.containLabel = true;
+      option.tooltip = Object.assign({ renderMode: 'richText', confine: true }, option.tooltip || {});
+      c.on('finished', () => div.setAttribute('data-rendered', '1'));
+      c.setOption(option);
+      state.charts.push(c);
+      return c;
+    };
+    if (window.echarts) return draw();
+    state.pending.push(draw);
+    return null;
   }
 
   function panel(title, ...children) { return el('div', { class: 'panel' }, el('h2', null, title), ...children); }
@@ -128,13 +161,24 @@
   }
 
   function ready(page) {
-    state.charts.forEach(c => c.resize());
-    document.body.setAttribute('data-page', page);
-    document.body.setAttribute('data-ready', '1');
-    if (state.firstRender === null) { state.firstRender = performance.now(); window.flowlensFirstRender = state.firstRender; }
+    const generation = state.generation;
+    // the page's numbers and tables are in place (its charts may still wait for the library)
+    if (window.flowlensFirstContent === undefined) window.flowlensFirstContent = performance.now();
+    const done = () => {
+      if (generation !== state.generation) return;
+      state.charts.forEach(c => c.resize());
+      document.body.setAttribute('data-page', page);
+      document.body.setAttribute('data-ready', '1');
+      if (state.firstRender === null) { state.firstRender = performance.now(); window.flowlensFirstRender = state.firstRender; }
+    };
+    if (!state.pending.length) { done(); return; }
+    const pending = state.pending; state.pending = [];
+    charts().then(() => { if (generation === state.generation) pending.forEach(draw => draw()); done(); },
+      e => { if (generation === state.generation) main.appendChild(errorBox(e)); done(); });
   }
 
   function stopPage() {
+    state.generation++; state.pending = [];
     state.timers.forEach(clearInterval); state.timers = [];
     state.sockets.forEach(s => { try { s.close(); } catch (e) { /* closed */ } }); state.sockets = [];
     state.charts.forEach(c => c.dispose()); state.charts = [];
@@ -159,12 +203,12 @@
     const grid = el('div', { class: 'grid' });
     view.appendChild(grid);
     const tp = panel(t('throughput')); grid.appendChild(tp);
-    chart(tp, { grid: { left: 70, right: 20, top: 20, bottom: 30 }, xAxis: { type: 'time' }, yAxis: { type: 'value', axisLabel: { formatter: fmtRate } },
+    chart(tp, { grid: { left: 10, right: 20, top: 20, bottom: 10 }, xAxis: { type: 'time', axisLabel: { hideOverlap: true } }, yAxis: { type: 'value', axisLabel: { formatter: fmtRate } },
       tooltip: { trigger: 'axis', valueFormatter: fmtRate },
       series: [{ type: 'line', name: t('total'), showSymbol: false, areaStyle: {}, data: o.trend.total.map(p => [p.to_millis, p.bytes * 8000 / Math.max(1, p.to_millis - p.from_millis)]) }] });
     const hosts = o.top_hosts.hosts;
     const tt = panel(t('top_talkers')); grid.appendChild(tt);
-    chart(tt, { grid: { left: 130, right: 20, top: 10, bottom: 30 }, xAxis: { type: 'value', axisLabel: { formatter: fmtBytes } },
+    chart(tt, { grid: { left: 10, right: 30, top: 30, bottom: 10 }, xAxis: { type: 'value', splitNumber: 3, axisLabel: { formatter: fmtBytes, hideOverlap: true } },
       yAxis: { type: 'category', inverse: true, data: hosts.map(h => short(h.address, 30)) }, tooltip: { trigger: 'axis', valueFormatter: fmtBytes },
       legend: { data: [t('sent'), t('received')] },
       series: [{ type: 'bar', stack: 'b', name: t('sent'), data: hosts.map(h => h.bytes_sent) }, { type: 'bar', stack: 'b', name: t('received'), data: hosts.map(h => h.bytes_received) }] });
@@ -267,7 +311,7 @@
       card(t('conn_out'), fmtNum(d.flows_sent)), card(t('conn_in'), fmtNum(d.flows_received))));
     const grid = el('div', { class: 'grid' }); view.appendChild(grid);
     const s = panel(t('series')); grid.appendChild(s);
-    chart(s, { grid: { left: 70, right: 20, top: 30, bottom: 30 }, legend: { data: [t('sent'), t('received')] }, xAxis: { type: 'time' },
+    chart(s, { grid: { left: 10, right: 20, top: 30, bottom: 10 }, legend: { data: [t('sent'), t('received')] }, xAxis: { type: 'time', axisLabel: { hideOverlap: true } },
       yAxis: { type: 'value', axisLabel: { formatter: fmtBytes } }, tooltip: { trigger: 'axis', valueFormatter: fmtBytes },
       series: [{ type: 'line', name: t('sent'), showSymbol: false, data: d.sent.map(p => [p.to_millis, p.bytes]) },
         { type: 'line', name: t('received'), showSymbol: false, data: d.received.map(p => [p.to_millis, p.bytes]) }] });
@@ -288,7 +332,7 @@
     const top = d.ports.slice(0, 15);
     const protos = [...new Set(top.flatMap(p => p.protocols.map(x => x.name)))];
     const c = panel(t('ports')); view.appendChild(c);
-    chart(c, { grid: { left: 70, right: 20, top: 30, bottom: 30 }, legend: { data: protos }, tooltip: { trigger: 'axis', valueFormatter: fmtBytes },
+    chart(c, { grid: { left: 10, right: 20, top: 30, bottom: 10 }, legend: { data: protos }, tooltip: { trigger: 'axis', valueFormatter: fmtBytes },
       xAxis: { type: 'category', data: top.map(p => String(p.port)) }, yAxis: { type: 'value', axisLabel: { formatter: fmtBytes } },
       series: protos.map(n => ({ type: 'bar', stack: 'p', name: n, data: top.map(p => { const x = p.protocols.find(q => q.name === n); return x ? x.bytes : 0; }) })) });
     view.appendChild(table([{ key: 'port', label: t('port'), num: true }, { key: 'bytes', label: t('bytes'), num: true, render: r => fmtBytes(r.bytes) },
@@ -308,7 +352,7 @@
     for (const [name, pts] of Object.entries(d.by_protocol)) {
       series.push({ type: 'line', name: name === 'OTHER' ? t('other') : name, showSymbol: false, areaStyle: { opacity: 0.25 }, stack: 'p', data: pts.map(p => [p.to_millis, p.bytes * 8000 / d.step_millis]) });
     }
-    chart(c, { grid: { left: 80, right: 20, top: 40, bottom: 60 }, legend: { type: 'scroll' }, xAxis: { type: 'time' }, dataZoom: [{ type: 'slider' }],
+    chart(c, { grid: { left: 10, right: 20, top: 40, bottom: 60 }, legend: { type: 'scroll' }, xAxis: { type: 'time', axisLabel: { hideOverlap: true } }, dataZoom: [{ type: 'slider' }],
       yAxis: { type: 'value', axisLabel: { formatter: fmtRate } }, tooltip: { trigger: 'axis', valueFormatter: fmtRate }, series: series });
     ready('trend');
   }
@@ -388,27 +432,67 @@
     ready('live');
   }
 
+  /* The world outline (console/vendor/world/world.json, built from Natural Earth): countries named by
+   * their ISO 3166-1 alpha-2 code, as GeoIP reports them, with English and Chinese names. */
+  let worldOutline = null;
+  function world() {
+    if (!worldOutline) {
+      worldOutline = Promise.all([charts(), fetch('vendor/world/world.json', { credentials: 'same-origin' }).then(r => r.ok ? r.json() : null)])
+        .then(([lib, w]) => { if (w) lib.registerMap('world', w.geojson); return w; });
+      worldOutline.catch(() => { worldOutline = null; });
+    }
+    return worldOutline;
+  }
+
   async function map(view) {
     const w = localStorage.getItem('flowlens.window') || '';
-    const d = await api('/api/countries' + (w ? '?window=' + encodeURIComponent(w) : ''));
+    const [d, outline] = await Promise.all([api('/api/countries' + (w ? '?window=' + encodeURIComponent(w) : '')), world()]);
     view.appendChild(el('div', { class: 'toolbar' }, windowSelect(w || (d.window + 's'), v => { localStorage.setItem('flowlens.window', v); route(); })));
-    view.appendChild(el('p', { class: 'muted' }, t('map.note')));
-    const max = Math.max(1, ...d.countries.map(c => c.bytes_sent + c.bytes_received));
-    const names = typeof Intl.DisplayNames === 'function' ? new Intl.DisplayNames([state.lang], { type: 'region' }) : null;
-    function cname(cc) { try { return names && /^[A-Z]{2}$/.test(cc) ? names.of(cc) : cc; } catch (e) { return cc; } }
+    const names = outline ? outline.names[state.lang] || outline.names.en : {};
+    const intl = typeof Intl.DisplayNames === 'function' ? new Intl.DisplayNames([state.lang], { type: 'region' }) : null;
+    function cname(cc) {
+      if (names[cc]) return names[cc];
+      try { return intl && /^[A-Z]{2}$/.test(cc) ? intl.of(cc) : cc; } catch (e) { return cc; }
+    }
+    const total = r => r.bytes_sent + r.bytes_received;
+    const located = d.countries.filter(r => /^[A-Z]{2}$/.test(r.country));
+    if (!d.country_dimensions || !located.length) view.appendChild(el('p', { class: 'muted', id: 'map-nodata' }, t('map.nodata')));
+    if (outline) {
+      const mp = panel(t('map.world')); view.appendChild(mp);
+      const byteValues = located.map(total).filter(b => b > 0);
+      const lo = byteValues.length ? Math.log10(Math.max(1, Math.min(...byteValues))) : 0;
+      const hi = Math.max(lo + 1, Math.log10(Math.max(1, ...byteValues)));
+      // points with a city name only: an address known to its country alone is placed at the country's middle
+      const cities = d.cities.filter(c => c.city);
+      const maxc = Math.max(1, ...cities.map(c => c.bytes));
+      chart(mp, {
+        tooltip: { trigger: 'item', formatter: p => {
+          const x = p.data;
+          if (p.seriesType === 'scatter') return short(x.city, 60) + ' · ' + cname(x.country) + '\n' + t('bytes') + ': ' + fmtBytes(x.bytes);
+          return cname(p.name) + '\n' + (x ? t('bytes') + ': ' + fmtBytes(x.bytes) + '\n' + t('flows') + ': ' + fmtNum(x.flows) : t('none'));
+        } },
+        visualMap: { type: 'continuous', seriesIndex: 0, min: lo, max: hi, left: 10, bottom: 10, itemHeight: 100, calculable: false,
+          text: [fmtBytes(Math.pow(10, hi)), fmtBytes(Math.pow(10, lo))], inRange: { color: ['#c6dbfa', '#2f6fde', '#0d2f6e'] } },
+        geo: { map: 'world', roam: true, top: 10, bottom: 10, left: 10, right: 10, itemStyle: { areaColor: '#e6e9ee', borderColor: '#a9b2bf', borderWidth: 0.5 },
+          emphasis: { label: { show: false }, itemStyle: { areaColor: '#ffc857' } }, select: { disabled: true } },
+        series: [
+          { type: 'map', geoIndex: 0, data: located.map(r => ({ name: r.country, value: Math.log10(Math.max(1, total(r))), bytes: total(r), flows: r.flows_sent + r.flows_received })) },
+          { type: 'scatter', coordinateSystem: 'geo', itemStyle: { color: '#e4572e', borderColor: '#fff', borderWidth: 1, opacity: 0.85 },
+            symbolSize: (v, p) => 5 + 20 * Math.sqrt(p.data.bytes / maxc),
+            data: cities.map(c => ({ value: [c.longitude, c.latitude], city: c.city, country: c.country, bytes: c.bytes })) }] }, 'world');
+      mp.appendChild(el('p', { class: 'muted small' }, t('map.source')));
+    } else {
+      view.appendChild(el('p', { class: 'muted', id: 'map-nooutline' }, t('map.nooutline')));
+    }
+    const max = Math.max(1, ...d.countries.map(total));
     view.appendChild(panel(t('map.countries'), table([
-      { key: 'country', label: t('country'), value: r => cname(r.country) + ' (' + r.country + ')' },
-      { key: 'total', label: t('total'), num: true, value: r => r.bytes_sent + r.bytes_received, render: r => fmtBytes(r.bytes_sent + r.bytes_received) },
-      { key: 'bar', label: '', value: r => r.bytes_sent + r.bytes_received, render: r => el('td', { style: 'width:30%' }, el('div', { class: 'bar', style: 'width:' + (100 * (r.bytes_sent + r.bytes_received) / max).toFixed(1) + '%' })) },
+      { key: 'country', label: t('country'), value: r => /^[A-Z]{2}$/.test(r.country) ? cname(r.country) + ' (' + r.country + ')' : r.country },
+      { key: 'total', label: t('total'), num: true, value: total, render: r => fmtBytes(total(r)) },
+      { key: 'bar', label: '', value: total, render: r => el('td', { style: 'width:30%' }, el('div', { class: 'bar', style: 'width:' + (100 * total(r) / max).toFixed(1) + '%' })) },
       { key: 'bytes_sent', label: t('sent'), num: true, render: r => fmtBytes(r.bytes_sent) },
       { key: 'bytes_received', label: t('received'), num: true, render: r => fmtBytes(r.bytes_received) },
       { key: 'flows', label: t('flows'), num: true, value: r => r.flows_sent + r.flows_received, render: r => fmtNum(r.flows_sent + r.flows_received) }],
       d.countries, { sort: 'total', class: 'countries' })));
-    const cp = panel(t('map.cities')); view.appendChild(cp);
-    const maxc = Math.max(1, ...d.cities.map(c => c.bytes));
-    chart(cp, { grid: { left: 50, right: 20, top: 20, bottom: 30 }, xAxis: { type: 'value', min: -180, max: 180 }, yAxis: { type: 'value', min: -90, max: 90 },
-      tooltip: { trigger: 'item', formatter: p => short(p.data[2], 60) + '\n' + fmtBytes(p.data[3]) },
-      series: [{ type: 'scatter', symbolSize: v => 6 + 24 * Math.sqrt(v[3] / maxc), data: d.cities.map(c => [c.longitude, c.latitude, (c.city || '') + ' ' + (c.country || ''), c.bytes]) }] });
     ready('map');
   }
 
@@ -447,6 +531,15 @@
     const p = await api('/api/plugins');
     view.appendChild(el('p', null, el('a', { href: '/system/console/bundles', id: 'webconsole' }, t('webconsole'))));
     view.appendChild(panel(t('exporters'), exportersTable(d.exporters)));
+    const ag = await api('/api/agents').catch(() => null);
+    if (ag) {
+      view.appendChild(panel(t('agents'), table([{ key: 'agent', label: t('name') }, { key: 'status', label: t('state'), render: r => el('span', { class: 'pill' }, r.status) },
+        { key: 'address', label: t('address') }, { key: 'last_contact', label: t('last_contact'), render: r => fmtTime(r.last_contact) },
+        { key: 'records_accepted', label: t('records'), num: true, render: r => fmtNum(r.records_accepted) },
+        { key: 'spool', label: t('spool'), num: true, value: r => r.health.spool_records || 0, render: r => fmtNum(r.health.spool_records || 0) },
+        { key: 'dropped', label: t('dropped'), num: true, value: r => r.health.records_dropped || 0, render: r => fmtNum(r.health.records_dropped || 0) },
+        { key: 'last_error', label: t('errors'), value: r => r.health.last_error || '', width: 60 }], ag.agents, { class: 'agents' })));
+    }
     const canAdmin = state.me && state.me.role === 'admin';
     view.appendChild(panel(t('sources'), table([{ key: 'name', label: t('name') }, { key: 'state', label: t('state') },
       { key: 'status', label: '', value: r => Object.entries(r.status).map(([k, v]) => k + '=' + v).join(' '), width: 100 },
@@ -485,7 +578,7 @@
   function shell() {
     document.documentElement.lang = state.lang;
     const nav = clear(document.getElementById('nav'));
-    const current = (location.hash.split('?')[0].split('/')[1]) || 'overview';
+    const current = pageOf(location.hash);
     for (const p of PAGES) nav.appendChild(el('a', { href: '#/' + p, class: p === current || (p === 'ips' && current === 'ip') ? 'active' : '', 'data-nav': p }, t('nav.' + p)));
     document.getElementById('lang').textContent = t('lang.switch');
     const who = document.getElementById('who');
@@ -493,7 +586,7 @@
     const out = document.getElementById('logout');
     out.textContent = t('logout');
     out.hidden = !state.me || state.me.via !== 'session';
-    document.getElementById('footer').textContent = 'Flowlens · ECharts (Apache-2.0)';
+    document.getElementById('footer').textContent = 'Flowlens · ECharts (Apache-2.0) · Natural Earth (public domain)';
   }
 
   async function route() {
@@ -501,7 +594,8 @@
     shell();
     clear(main);
     const parts = location.hash.split('?')[0].split('/');
-    const page = parts[1] || 'overview';
+    const page = pageOf(location.hash);
+    preload(page);
     const view = el('section', { id: 'page-' + page });
     main.appendChild(el('h1', null, page === 'ip' ? t('nav.ips') : t('nav.' + page)));
     main.appendChild(view);
@@ -523,12 +617,19 @@
   async function refresh(page) { if (document.body.getAttribute('data-page') === page) route(); }
 
   async function start() {
+    preload(pageOf(location.hash));
     const windows = fetch('/api/windows', { credentials: 'same-origin' }).then(r => r.ok ? r.json() : { windows: [] }).catch(() => ({ windows: [] }));
-    const me = await (await fetch('/api/auth/me', { credentials: 'same-origin' })).json();
-    if (me.login_required) { state.me = null; shell(); showLogin(); return; }
-    state.me = me; state.csrf = me.csrf;
-    state.windows = (await windows).windows || [];
-    await route();
+    const me = fetch('/api/auth/me', { credentials: 'same-origin' }).then(r => r.json());
+    state.boot = Promise.all([me, windows]).then(([m, w]) => {
+      state.me = m.login_required ? null : m; state.csrf = state.me ? m.csrf : null;
+      state.windows = w.windows || [];
+    });
+    // the page's data is asked for at once, alongside who the user is: api() hands it over once that is known
+    const first = route();
+    await state.boot;
+    if (!state.me) { stopPage(); shell(); showLogin(); return; }
+    shell();
+    await first;
   }
 
   document.getElementById('lang').addEventListener('click', () => {

@@ -2,6 +2,7 @@
 'use strict';
 window.FLOWLENS_I18N = {
   'en': {
+    'agents': 'Agents', 'address': 'Address', 'last_contact': 'Last contact', 'spool': 'Spool',
     'nav.overview': 'Overview', 'nav.sessions': 'Sessions', 'nav.ips': 'IP stats', 'nav.ports': 'Ports', 'nav.trend': 'Trend',
     'nav.alerts': 'Alerts', 'nav.live': 'Live', 'nav.map': 'Map', 'nav.logs': 'Log search', 'nav.events': 'Events', 'nav.collectors': 'Collectors & plugins',
     'lang.switch': '中文', 'logout': 'Sign out', 'login.title': 'Sign in to Flowlens', 'login.user': 'User', 'login.password': 'Password',
@@ -19,7 +20,9 @@ window.FLOWLENS_I18N = {
     'history': 'History', 'pause': 'Pause', 'resume': 'Resume', 'dropped': 'Dropped', 'time': 'Time', 'router': 'Router', 'domain': 'Domain',
     'live.records': 'Flow log', 'live.sessions': 'Live sessions', 'since': 'Since', 'until': 'Until', 'side': 'Side', 'either': 'either',
     'search': 'Search', 'prev': 'Previous', 'next': 'Next', 'type': 'Type', 'user': 'User', 'text': 'Text', 'map.countries': 'Traffic by country',
-    'map.cities': 'City points (recent records)', 'map.note': 'No world outline is bundled: countries are listed with bars, cities placed by latitude and longitude.',
+    'map.world': 'Traffic by country (colour: bytes sent and received) and city points', 'map.source': 'Countries: Natural Earth 1:110m (public domain). Scroll to zoom, drag to move.',
+    'map.nooutline': 'This build has no world outline (npm was not available when it was built): countries are listed below.',
+    'map.nodata': 'No traffic has a known country yet: countries and cities come from the GeoIP enrichment (geoEnabled in flowlens.enrich.geoip.cfg).',
     'listener': 'Listener', 'exporter': 'Exporter', 'datagrams': 'Datagrams', 'records': 'Records', 'gaps': 'Sequence gaps', 'consumers': 'Consumers',
     'queue': 'Queue', 'errors': 'Errors', 'sources': 'Capture sources', 'start': 'Start', 'stop': 'Stop', 'plugins': 'Bundles',
     'version': 'Version', 'name': 'Name', 'webconsole': 'Felix Web Console (bundles, configuration)', 'pipeline': 'Pipeline', 'bad_ips': 'Suspicious sources',
@@ -27,6 +30,7 @@ window.FLOWLENS_I18N = {
     'note': 'Note', 'bps': 'bit/s', 'other': 'Other'
   },
   'zh-CN': {
+    'agents': '代理', 'address': '地址', 'last_contact': '最近联系', 'spool': '磁盘缓存',
     'nav.overview': '概览', 'nav.sessions': '会话', 'nav.ips': 'IP 统计', 'nav.ports': '端口', 'nav.trend': '趋势',
     'nav.alerts': '告警', 'nav.live': '实时', 'nav.map': '地图', 'nav.logs': '日志搜索', 'nav.events': '事件日志', 'nav.collectors': '采集器与插件',
     'lang.switch': 'English', 'logout': '退出', 'login.title': '登录 Flowlens', 'login.user': '用户名', 'login.password': '密码',
@@ -44,7 +48,9 @@ window.FLOWLENS_I18N = {
     'history': '历史', 'pause': '暂停', 'resume': '继续', 'dropped': '已丢弃', 'time': '时间', 'router': '路由器', 'domain': '域名',
     'live.records': '流日志', 'live.sessions': '实时会话', 'since': '开始', 'until': '结束', 'side': '方向', 'either': '任意',
     'search': '搜索', 'prev': '上一页', 'next': '下一页', 'type': '类型', 'user': '用户', 'text': '文本', 'map.countries': '按国家/地区的流量',
-    'map.cities': '城市点（最近记录）', 'map.note': '未内置世界地图轮廓：国家/地区以条形列出，城市按经纬度标注。',
+    'map.world': '按国家/地区的流量（颜色：收发字节）与城市点', 'map.source': '国界：Natural Earth 1:110m（公有领域）。滚轮缩放，拖动平移。',
+    'map.nooutline': '此构建未包含世界地图轮廓（构建时 npm 不可用）：国家/地区列于下表。',
+    'map.nodata': '尚无已知国家/地区的流量：国家与城市来自 GeoIP 富化（flowlens.enrich.geoip.cfg 中的 geoEnabled）。',
     'listener': '监听器', 'exporter': '导出设备', 'datagrams': '数据报', 'records': '记录', 'gaps': '序号缺口', 'consumers': '消费者',
     'queue': '队列', 'errors': '错误', 'sources': '采集源', 'start': '启动', 'stop': '停止', 'plugins': '插件（Bundle）',
     'version': '版本', 'name': '名称', 'webconsole': 'Felix Web 控制台（插件与配置）', 'pipeline': '处理管道', 'bad_ips': '可疑源地址',

@@ -50,8 +50,10 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The console of the exported runtime jar in Debian's headless Chromium. The runtime runs as its
  * own process, as an operator starts it ({@code java -jar flowlens.jar} in a directory with
  * {@code config/} and {@code plugins/}), on a free loopback port; a realistic mix of flows, including
- * a hostile domain name, is ingested first. Every page must load with data and render its charts,
- * the language switch must work, hostile text must stay text; a screenshot of each page goes to
+ * a hostile domain name, is ingested first (with the GeoLite2 data the build installs switched on, when
+ * it is there). Every page must load with data and render its charts, the language switch must work,
+ * hostile text must stay text, the map must colour the countries with traffic in both languages; the
+ * first render of three pages is measured and printed; a screenshot of each page goes to
  * {@code target/screenshots}. Skipped with a message when Chromium, chromedriver or the runtime jar
  * is missing.
  */
@@ -64,6 +66,7 @@ class ConsoleBrowserTest {
     private ChromeDriver driver;
     private String base;
     private Path screenshots;
+    private boolean geo;
 
     @BeforeAll
     void start() throws Exception {
@@ -80,6 +83,18 @@ class ConsoleBrowserTest {
                 Files.copy(p, work.resolve("config").resolve(p.getFileName()));
             }
         }
+        // countries and cities for the map: the GeoLite2 data the build installs (used here as test data), switched on
+        Path geoData = Paths.get(System.getProperty("flowlens.data", "../../data"), "geoip").toAbsolutePath();
+        geo = Files.isRegularFile(geoData.resolve("GeoLite2-City.mmdb"));
+        if (geo) {
+            // (only data/geoip: the runtime's other data, such as its flow store, stays in the work directory)
+            Files.createDirectories(work.resolve("data"));
+            Files.createSymbolicLink(work.resolve("data/geoip"), geoData);
+            Path geoCfg = work.resolve("config/flowlens.enrich.geoip.cfg");
+            String text = Files.readString(geoCfg);
+            assertTrue(text.contains("geoEnabled=B\"false\""), "the shipped GeoIP configuration has changed: " + geoCfg);
+            Files.writeString(geoCfg, text.replace("geoEnabled=B\"false\"", "geoEnabled=B\"true\""));
+        }
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
@@ -93,6 +108,21 @@ class ConsoleBrowserTest {
         runtime = pb.start();
         await("/healthz 200", 60_000, () -> status("/healthz") == 200);
         await("the aggregator", 60_000, () -> status("/api/windows") == 200);
+        if (geo) {
+            // the GeoIP data loads in the background: a few flows until records come out with countries
+            long[] probed = {0};
+            await("countries in /api/countries", 90_000, () -> {
+                if (System.nanoTime() - probed[0] > TimeUnit.SECONDS.toNanos(3)) {
+                    try {
+                        assertEquals(200, post("/ingest", Traffic.batch(20, 99).toString()).statusCode());
+                    } catch (IOException | InterruptedException e) {
+                        throw new AssertionError(e);
+                    }
+                    probed[0] = System.nanoTime();
+                }
+                return get("/api/countries").contains("\"country\":\"US\"");
+            });
+        }
         if (contains(jar, "flowlens.detect")) {
             await("the port scan detector", 60_000, () -> get("/api/alerts").contains("\"portscan\""));
             long[] sent = {0};
@@ -151,8 +181,12 @@ class ConsoleBrowserTest {
         driver.get(base + "/");
         page("overview");
         double firstRender = ((Number) js("return window.flowlensFirstRender")).doubleValue();
-        System.out.printf("first render of the overview: %.0f ms after navigation start (%d ms wall clock incl. redirect and data)%n", firstRender,
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        double firstContent = ((Number) js("return window.flowlensFirstContent")).doubleValue();
+        System.out.printf("first render of the overview: %.0f ms after navigation start, numbers and tables at %.0f ms (%d ms wall clock incl. redirect)%n",
+                firstRender, firstContent, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        System.out.println("  where the time went (start-end ms): " + js("const n = performance.getEntriesByType('navigation')[0];"
+                + " return 'document ' + Math.round(n.responseEnd) + ', DOMContentLoaded ' + Math.round(n.domContentLoadedEventEnd) + ', '"
+                + " + performance.getEntriesByType('resource').map(r => r.name.replace(location.origin, '') + ' ' + Math.round(r.startTime) + '-' + Math.round(r.responseEnd)).join(', ')"));
         assertEquals("概览", nav("overview"), "a browser asking for Chinese gets the Chinese console");
         shot("overview-zh-CN");
         driver.findElement(By.id("lang")).click();
@@ -162,6 +196,32 @@ class ConsoleBrowserTest {
         driver.navigate().refresh();
         page("overview");
         assertEquals("Overview", nav("overview"), "the choice is kept");
+        for (String p : new String[] {"overview", "sessions", "map"}) {
+            firstRenders(p, true);
+            firstRenders(p, false);
+        }
+    }
+
+    /**
+     * Prints the first render of a page loaded anew five times, with the browser's cache emptied before
+     * each load (a first visit: every file downloaded and compiled) or kept (a returning user).
+     */
+    private void firstRenders(String p, boolean emptyCache) {
+        double[] ms = new double[5];
+        double[] content = new double[5];
+        for (int i = 0; i < ms.length; i++) {
+            if (emptyCache) {
+                driver.executeCdpCommand("Network.clearBrowserCache", Map.of());
+            }
+            driver.get(base + "/console/?load=" + i + "#/" + p);
+            page(p);
+            ms[i] = ((Number) js("return window.flowlensFirstRender")).doubleValue();
+            content[i] = ((Number) js("return window.flowlensFirstContent")).doubleValue();
+        }
+        java.util.Arrays.sort(ms);
+        java.util.Arrays.sort(content);
+        System.out.printf("first render of %s, %s, 5 loads: min %.0f, median %.0f, max %.0f ms after navigation start (numbers and tables: median %.0f ms)%n", p,
+                emptyCache ? "empty cache" : "cached", ms[0], ms[2], ms[4], content[2]);
     }
 
     @Test
@@ -211,7 +271,10 @@ class ConsoleBrowserTest {
             driver.get(base + "/console/#/" + p + (p.equals("logs") ? "?dst_port=" + Traffic.HOSTILE_PORT : ""));
             page(p);
             if (p.equals("live")) {
+                // fresh records through the open feed (the 100 sent on connect may by now be traffic the capture saw)
                 new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> !d.findElements(By.cssSelector("table.live tbody tr")).isEmpty());
+                assertEquals(200, post("/ingest", Traffic.batch(41, 7).toString()).statusCode());
+                new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> (Boolean) js("return [...document.querySelectorAll('table.live td')].some(td => td.textContent.includes('<script>alert(1)'))"));
             }
             String shown = (String) js("for (const td of document.querySelectorAll('td')) { if (td.textContent.includes('<script>alert(1)')) return td.textContent; } return null;");
             assertTrue(shown != null && shown.contains("<script>alert(1)</script>\"'"), p + ": the hostile text is not shown as text: " + shown);
@@ -228,6 +291,74 @@ class ConsoleBrowserTest {
             }
             shot("hostile-" + p);
         }
+    }
+
+    @Test
+    @Order(4)
+    void theMapShowsTrafficByCountryInBothLanguages() throws Exception {
+        for (String lang : new String[] {"zh-CN", "en"}) {
+            driver.get(base + "/console/#/map");
+            js("localStorage.setItem('flowlens.lang', '" + lang + "')");
+            driver.navigate().refresh();
+            page("map");
+            assertEquals(lang, js("return document.documentElement.lang"));
+            WebElement map = driver.findElement(By.cssSelector("#page-map .chart.world"));
+            new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> "1".equals(map.getDomAttribute("data-rendered")));
+            assertFalse(map.findElements(By.tagName("canvas")).isEmpty(), lang + ": the world map has no canvas");
+            // the colour drawn at a point inside a country: Wyoming (US, away from the GeoIP centre of the US), Greenland, the open Atlantic
+            String pixels = (String) js("const div = document.querySelector('#page-map .chart.world'); const c = echarts.getInstanceByDom(div);"
+                    + " const cv = div.querySelector('canvas'); const k = cv.width / cv.clientWidth;"
+                    + " const at = (lon, lat) => { const p = c.convertToPixel({ geoIndex: 0 }, [lon, lat]);"
+                    + "   return Array.from(cv.getContext('2d').getImageData(Math.round(p[0] * k), Math.round(p[1] * k), 1, 1).data).join(','); };"
+                    + " return [at(-107.5, 43), at(-42, 74), at(-30, 5), c.getOption().geo[0].itemStyle.areaColor].join(' ');");
+            String[] px = pixels.split(" ");
+            assertEquals("0,0,0,0", px[2], lang + ": the sea is drawn over: " + pixels);
+            assertEquals(rgba(px[3]), px[1], lang + ": a country without traffic (Greenland) is not drawn in the plain land colour: " + pixels);
+            if (geo) {
+                String[] us = px[0].split(",");
+                assertTrue(!px[0].equals(px[1]) && Integer.parseInt(us[2]) > Integer.parseInt(us[0]) + 40 && us[3].equals("255"),
+                        lang + ": the United States, with traffic, is not coloured: " + pixels);
+                String table = driver.findElement(By.cssSelector("#page-map table.countries")).getText();
+                assertTrue(table.contains(lang.equals("en") ? "United States of America (US)" : "美国 (US)"), lang + ": country names: " + table);
+                assertTrue(((Number) js("return echarts.getInstanceByDom(document.querySelector('#page-map .chart.world')).getOption().series[1].data.length")).intValue() > 0,
+                        lang + ": no city points");
+                // the tooltip of a country: its name in the page's language, bytes and flows
+                String tip = (String) js("const o = echarts.getInstanceByDom(document.querySelector('#page-map .chart.world')).getOption();"
+                        + " return o.tooltip[0].formatter({ seriesType: 'map', name: 'US', data: o.series[0].data.find(x => x.name === 'US') });");
+                assertTrue(tip.matches(lang.equals("en") ? "(?s)United States of America\\nBytes: [0-9.]+ [KMG]?B\\nFlows: [0-9,]+" : "(?s)美国\\n字节: [0-9.]+ [KMG]?B\\n流数: [0-9,]+"),
+                        lang + ": tooltip of the United States: " + tip);
+            } else {
+                assertEquals(rgba(px[3]), px[0], lang + ": without GeoIP data no country is coloured");
+                assertFalse(driver.findElements(By.id("map-nodata")).isEmpty(), lang + ": no note that countries need the GeoIP data");
+            }
+            shot("map-" + lang);
+        }
+        Assumptions.assumeTrue(geo, "no GeoLite2 data in data/geoip (the build installs it with npm): the map was checked without countries");
+    }
+
+    @Test
+    @Order(5)
+    void staticFilesAreCompressedAndTheLibrariesCached() throws Exception {
+        for (String path : new String[] {"/console/vendor/echarts.min.js", "/console/vendor/world/world.json", "/console/app.js"}) {
+            HttpResponse<byte[]> plain = http.send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> gz = http.send(HttpRequest.newBuilder(URI.create(base + path)).header("Accept-Encoding", "gzip").GET().build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, plain.statusCode(), path);
+            assertEquals("gzip", gz.headers().firstValue("Content-Encoding").orElse(""), path + " is not compressed");
+            assertTrue(gz.body().length < plain.body().length / 2, path + ": " + gz.body().length + " of " + plain.body().length + " bytes");
+            String cache = gz.headers().firstValue("Cache-Control").orElse("");
+            assertTrue(path.contains("/vendor/") ? cache.contains("max-age=") : cache.equals("no-cache"), path + ": Cache-Control " + cache);
+            String etag = gz.headers().firstValue("ETag").orElseThrow();
+            assertEquals(304, http.send(HttpRequest.newBuilder(URI.create(base + path)).header("If-None-Match", etag).GET().build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode(), path + ": not revalidated by its ETag");
+            System.out.printf("%s: %d bytes, %d gzip-compressed, Cache-Control: %s%n", path, plain.body().length, gz.body().length, cache);
+        }
+    }
+
+    /** "#rrggbb" as the canvas reports an opaque pixel: "r,g,b,255". */
+    private static String rgba(String hex) {
+        int v = Integer.parseInt(hex.substring(1), 16);
+        return (v >> 16) + "," + ((v >> 8) & 0xff) + "," + (v & 0xff) + ",255";
     }
 
     private void page(String name) {

@@ -5,7 +5,7 @@ import java.util.Random;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 
-/** A realistic mix of flows for the console: clients, servers, protocols, ports, two routers, IPv6, a hostile domain name. */
+/** A realistic mix of flows for the console: clients, servers in several countries, protocols, ports, two routers, IPv6, a hostile domain name. */
 final class Traffic {
     /** A domain name as a hostile DNS answer or SNI could carry it: markup, quotes, 300 characters. */
     static final String HOSTILE = ("<script>alert(1)</script>\"'<img src=x onerror=alert(2)>" + "x".repeat(300)).substring(0, 300);
@@ -36,7 +36,9 @@ final class Traffic {
 
     static JsonArray batch(int n, long seed) {
         Random r = new Random(seed);
-        String[] servers = {"93.184.216.34", "1.1.1.1", "8.8.8.8", "151.101.1.69", "140.82.112.3", "203.0.113.9"};
+        // public servers in several countries (for the map), and a documentation address that has none
+        String[] servers = {"93.184.216.34", "1.1.1.1", "8.8.8.8", "151.101.1.69", "140.82.112.3", "193.99.144.80", "202.12.27.33",
+            "114.114.114.114", "200.160.2.3", "203.0.113.9"};
         int[] ports = {443, 443, 443, 80, 53, 22, 8080, 3389};
         JsonArray a = new JsonArray();
         for (int i = 0; i < n; i++) {
