@@ -55,7 +55,8 @@ import org.flowlens.api.query.WindowTotals;
  * rebuilt at every refresh, except that a window already spanning its full length is rebuilt
  * every 1/60 of its length when that is longer than the refresh interval (the hour once a
  * minute); each answer tells the span it covers. Queries read
- * the latest view and never block ingest.
+ * the latest view and never block ingest ({@link #totals} and {@link #status} take the ingest lock
+ * only for the few counters they copy, so that ingest allocates nothing per batch).
  */
 public final class Aggregator implements FlowQueryService {
     private final LongSupplier clock;
@@ -69,8 +70,8 @@ public final class Aggregator implements FlowQueryService {
     private final ArrayDeque<Pane> pending = new ArrayDeque<>();
     private long late, stale, future;
     private final int[] selection = new int[Pane.RUN];
-    private long totalFlows, totalBytes, totalPackets;
-    private volatile Totals totals;
+    /** Everything counted so far and the clock at the last batch, under the ingest lock. */
+    private long totalFlows, totalBytes, totalPackets, lastMillis;
 
     private final Object refreshLock = new Object();
     private Slot open;
@@ -116,7 +117,7 @@ public final class Aggregator implements FlowQueryService {
         this.executor = executor;
         this.settings = settings;
         this.startMillis = clock.getAsLong();
-        this.totals = new Totals(0, 0, 0, startMillis, startMillis);
+        this.lastMillis = startMillis;
         synchronized (refreshLock) {
             synchronized (ingestLock) {
                 active = newPane(settings);
@@ -202,7 +203,7 @@ public final class Aggregator implements FlowQueryService {
             totalFlows += n;
             totalBytes += bytes;
             totalPackets += packets;
-            totals = new Totals(totalFlows, totalBytes, totalPackets, startMillis, now);
+            lastMillis = now;
         }
     }
 
@@ -535,7 +536,9 @@ public final class Aggregator implements FlowQueryService {
 
     @Override
     public Totals totals() {
-        return totals;
+        synchronized (ingestLock) {
+            return new Totals(totalFlows, totalBytes, totalPackets, startMillis, lastMillis);
+        }
     }
 
     @Override

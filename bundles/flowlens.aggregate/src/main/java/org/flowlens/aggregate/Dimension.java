@@ -28,6 +28,8 @@ final class Dimension {
     private final Field.Kind[] kinds;
     /** How many distinct keys the fields allow, 0 when unbounded. */
     final long distinct;
+    /** Per object slot: the ordinal of its field. */
+    private final int[] textCodes;
 
     private Dimension(Field[] fields) {
         this.fields = fields;
@@ -65,6 +67,12 @@ final class Dimension {
         }
         this.words = Math.max(1, w);
         this.objects = o;
+        this.textCodes = new int[o];
+        for (int i = 0; i < fields.length; i++) {
+            if (fields[i].kind == Field.Kind.TEXT) {
+                textCodes[slot[i]] = fields[i].ordinal();
+            }
+        }
         StringBuilder sb = new StringBuilder();
         long d = 1;
         for (Field f : fields) {
@@ -167,6 +175,139 @@ final class Dimension {
                 default: o[s] = r.dstDomain(); break;
             }
         }
+    }
+
+    /**
+     * Writes the keys of a run, record {@code j} at {@code k[j * words..]} and {@code o[j * objects..]}:
+     * one tight loop per field over the run's columns.
+     */
+    void keys(Run run, int n, long[] k, Object[] o) {
+        int w = words, ob = objects;
+        java.util.Arrays.fill(k, 0, n * w, 0L);
+        for (int i = 0; i < code.length; i++) {
+            int c = code[i];
+            int s = slot[i];
+            switch (kinds[i]) {
+                case ADDRESS: {
+                    long[] h = run.hi[c], l = run.lo[c];
+                    for (int j = 0, p = s; j < n; j++, p += w) {
+                        k[p] = h[j];
+                        k[p + 1] = l[j];
+                    }
+                    break;
+                }
+                case NUMBER: {
+                    long[] v = run.hi[c];
+                    int sh = shift[i];
+                    for (int j = 0, p = s; j < n; j++, p += w) {
+                        k[p] |= v[j] << sh;
+                    }
+                    break;
+                }
+                default: {
+                    Object[] v = run.text[c];
+                    for (int j = 0, p = s; j < n; j++, p += ob) {
+                        o[p] = v[j];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The {@link KeyTable#hash} of each key {@link #keys} wrote, computed from the key words and the
+     * hash codes of the run's texts (read once per run); {@code hi} is scratch of the run's length.
+     */
+    void hashes(Run run, int n, long[] k, long[] hi, int[] out) {
+        int w = words;
+        long[] mul = KeyTable.MULTIPLIERS;
+        long m0 = mul[0], m1 = mul[1], m2 = mul[2];
+        switch (w) {
+            case 1:
+                for (int j = 0; j < n; j++) {
+                    long x = k[j];
+                    hi[j] = 1 + (x ^ (x >>> 29)) * m0;
+                }
+                break;
+            case 2:
+                for (int j = 0, p = 0; j < n; j++, p += 2) {
+                    long x = k[p], y = k[p + 1];
+                    hi[j] = 2 + (x ^ (x >>> 29)) * m0 + (y ^ (y >>> 29)) * m1;
+                }
+                break;
+            case 3:
+                for (int j = 0, p = 0; j < n; j++, p += 3) {
+                    long x = k[p], y = k[p + 1], z = k[p + 2];
+                    hi[j] = 3 + (x ^ (x >>> 29)) * m0 + (y ^ (y >>> 29)) * m1 + (z ^ (z >>> 29)) * m2;
+                }
+                break;
+            default:
+                for (int j = 0, p = 0; j < n; j++, p += w) {
+                    long h = w;
+                    for (int i = 0; i < w; i++) {
+                        long x = k[p + i];
+                        h += (x ^ (x >>> 29)) * mul[i & 7];
+                    }
+                    hi[j] = h;
+                }
+        }
+        for (int s = 0; s < textCodes.length; s++) {
+            int[] th = run.textHash[textCodes[s]];
+            long m = mul[(w + s) & 7];
+            for (int j = 0; j < n; j++) {
+                hi[j] += th[j] * m;
+            }
+        }
+        for (int j = 0; j < n; j++) {
+            out[j] = KeyTable.finish(hi[j]);
+        }
+    }
+
+    /** For each field of this dimension, its index among the fields of {@code from}, which must hold them all. */
+    int[] projectionFrom(Dimension from) {
+        int[] m = new int[fields.length];
+        for (int i = 0; i < fields.length; i++) {
+            m[i] = from.indexOf(fields[i]);
+            if (m[i] < 0) {
+                throw new IllegalArgumentException(spec + " is not a projection of " + from.spec);
+            }
+        }
+        return m;
+    }
+
+    /** Writes into {@code out}, {@code oout} this dimension's key of the {@code from} key at {@code k[ko..]}, {@code o[oo..]}. */
+    void project(Dimension from, int[] map, long[] k, int ko, Object[] o, int oo, long[] out, Object[] oout) {
+        java.util.Arrays.fill(out, 0, words, 0L);
+        for (int i = 0; i < fields.length; i++) {
+            int f = map[i];
+            int s = slot[i];
+            switch (kinds[i]) {
+                case ADDRESS: {
+                    int fs = from.slot[f];
+                    out[s] = k[ko + fs];
+                    out[s + 1] = k[ko + fs + 1];
+                    break;
+                }
+                case NUMBER:
+                    out[s] |= from.number(f, k, ko) << shift[i];
+                    break;
+                default:
+                    oout[s] = o[oo + from.slot[f]];
+            }
+        }
+    }
+
+    /** Whether this dimension is the protocol alone, which the per-protocol counters answer exactly. */
+    boolean isProtocol() {
+        return fields.length == 1 && fields[0] == Field.PROTOCOL;
+    }
+
+    /** The dimension grouping by the fields of both. */
+    static Dimension union(Dimension a, Dimension b) {
+        java.util.EnumSet<Field> set = java.util.EnumSet.noneOf(Field.class);
+        Collections.addAll(set, a.fields);
+        Collections.addAll(set, b.fields);
+        return new Dimension(set.toArray(new Field[0]));
     }
 
     /** The value of field {@code i} of the key at {@code k[ko..]}, {@code o[oo..]}, as text. */

@@ -11,15 +11,17 @@ import org.flowlens.api.query.Metric;
  * an optional byte payload (sketch registers), interleaved in one {@code long[]} so that a lookup
  * touches one cache line.
  *
- * <p>When the table is full it frees at least half of itself in one pass, so that insertion costs
- * O(1) amortized and memory never passes {@code capacity} entries:
+ * <p>When the table is full it frees about half of itself in one pass (a purge in bulk at the
+ * high-water mark, not a step per insert), so that insertion costs O(1) amortized and memory never
+ * passes {@code capacity} entries. The threshold is the median of the ranking counter: exact up to
+ * {@link #SAMPLE} entries, the median of an even sample of that many beyond.
  * <ul>
  * <li>{@link Mode#SUBTRACT}: the Misra-Gries step (weighted, as in the frequent-items sketches):
- * the median of the ranking counter is subtracted from every entry and entries that reach zero go.
- * Every estimate is then a lower bound and the sum of the medians subtracted, reported as the error
- * bound, is at most 2W/capacity for a stream of total weight W; tables of this kind merge with
- * additive bounds.
- * <li>{@link Mode#EVICT}: entries at or below the median go, survivors keep their counters, which
+ * the threshold is subtracted from every entry and entries that reach zero go. Every estimate is
+ * then a lower bound and the sum of the thresholds subtracted, reported as the error bound, is at
+ * most 2W/capacity for a stream of total weight W (about that with a sampled median); tables of
+ * this kind merge with additive bounds.
+ * <li>{@link Mode#EVICT}: entries at or below the threshold go, survivors keep their counters, which
  * therefore only grow (what Prometheus counters need).
  * </ul>
  * The two other counters are never subtracted; an eviction adds the largest value it dropped to
@@ -52,6 +54,8 @@ final class KeyTable {
     private int[] index;
     private int mask;
     private int size;
+    /** Ranking values of a purge; kept so that purging allocates nothing. */
+    private long[] scratch;
     private int allocated;
 
     private long totalBytes, totalPackets, totalFlows;
@@ -115,14 +119,23 @@ final class KeyTable {
             h += (k[ko + i] ^ (k[ko + i] >>> 29)) * MULTIPLIERS[i & 7];
         }
         for (int j = 0; j < objects; j++) {
-            Object x = o[oo + j];
-            h += (x == null ? 0x51ED27L : x.hashCode()) * MULTIPLIERS[(words + j) & 7];
+            h += objectHash(o[oo + j]) * MULTIPLIERS[(words + j) & 7];
         }
+        return finish(h);
+    }
+
+    /** The hash code a key object contributes. */
+    static int objectHash(Object x) {
+        return x == null ? 0x51ED27 : x.hashCode();
+    }
+
+    /** The strong finalizer of {@link #hash}. */
+    static int finish(long h) {
         h = (h ^ (h >>> 32)) * 0xD6E8FEB86659FD93L;
         return (int) (h ^ (h >>> 32));
     }
 
-    private static final long[] MULTIPLIERS = {0x9E3779B97F4A7C15L, 0xC2B2AE3D27D4EB4FL, 0x165667B19E3779F9L,
+    static final long[] MULTIPLIERS = {0x9E3779B97F4A7C15L, 0xC2B2AE3D27D4EB4FL, 0x165667B19E3779F9L,
         0xD6E8FEB86659FD93L, 0xFF51AFD7ED558CCDL, 0xC4CEB9FE1A85EC53L, 0xBF58476D1CE4E5B9L, 0x94D049BB133111EBL};
 
     /** Equality of key objects; interned strings match by identity, others by their cached hash first. */
@@ -185,8 +198,10 @@ final class KeyTable {
         long[] d = data;
         int acc = 0;
         for (int j = 0; j < n; j++) {
-            int e = idx[hs[j] & m];
-            if (e != 0) {
+            int h = hs[j];
+            int e = idx[h & m];
+            // the entry only where the tag says it is likely the key: a new key loads no stranger's entry
+            if (e != 0 && ((e ^ h) & TAG_MASK) == 0) {
                 acc += (int) d[((e & ID_MASK) - 1) * stride];
             }
         }
@@ -221,6 +236,12 @@ final class KeyTable {
             }
             s = (s + 1) & m;
         }
+        return insert(k, ko, o, oo, h, s, bytes, packets, flows);
+    }
+
+    /** Adds a key found absent, whose free index slot is {@code s}; purges or grows first if needed. */
+    private int insert(long[] k, int ko, Object[] o, int oo, int h, int s, long bytes, long packets, long flows) {
+        int tag = h & TAG_MASK;
         if (size == capacity) {
             purge();
             s = freeSlot(h);
@@ -230,7 +251,9 @@ final class KeyTable {
         }
         int id = size++;
         int base = id * stride;
-        System.arraycopy(k, ko, data, base, words);
+        for (int i = 0; i < words; i++) {
+            data[base + i] = k[ko + i];
+        }
         data[base + words] = bytes;
         data[base + words + 1] = packets;
         data[base + words + 2] = flows;
@@ -285,9 +308,42 @@ final class KeyTable {
         }
     }
 
-    /** Frees at least half of the table. */
+    /** Ranking values a purge samples to find its threshold; tables up to this size select exactly. */
+    static final int SAMPLE = 1024;
+
+    /**
+     * Frees about half of the table in one pass. The threshold is the median of the ranking counter,
+     * found exactly up to {@link #SAMPLE} entries and from an even sample of that many beyond (no
+     * copy of the whole table, no allocation once the scratch exists); should a skewed sample free
+     * less than an eighth, another sample of what is left is taken, and the exact median last.
+     */
     private void purge() {
-        cut(kthSmallestRank(size / 2));
+        int before = size;
+        if (size <= SAMPLE) {
+            cut(select(ranks(size, 1), size, size / 2));
+            return;
+        }
+        for (int round = 0; round < 3 && size > before - before / 8; round++) {
+            int n = Math.min(SAMPLE, size);
+            cut(select(ranks(n, size / n), n, n / 2));
+        }
+        if (size > before - before / 8) {
+            cut(kthSmallestRank(size / 2));
+        }
+    }
+
+    /** Copies {@code n} ranking values, every {@code stride}-th entry, into the scratch array. */
+    private long[] ranks(int n, int stride) {
+        long[] v = scratch;
+        if (v == null || v.length < n) {
+            v = scratch = new long[Math.min(SAMPLE, Math.max(n, Math.min(capacity, SAMPLE)))];
+        }
+        int off = words + rank;
+        int st = stride * this.stride;
+        for (int i = 0, p = off; i < n; i++, p += st) {
+            v[i] = data[p];
+        }
+        return v;
     }
 
     /** Keeps at most {@code target} entries, by the same step as a purge. */
@@ -311,18 +367,27 @@ final class KeyTable {
         int w = 0;
         long maxB = 0, maxP = 0, maxF = 0;
         int off = words + rank;
+        int st = stride, kw = words;
         boolean subtract = mode == Mode.SUBTRACT;
-        for (int id = 0; id < size; id++) {
-            int base = id * stride;
-            if (data[base + off] <= delta) {
-                maxB = Math.max(maxB, data[base + words]);
-                maxP = Math.max(maxP, data[base + words + 1]);
-                maxF = Math.max(maxF, data[base + words + 2]);
+        long[] d = data;
+        int[] hs = hashes;
+        // the index is rebuilt as survivors move down, in the same pass
+        int[] idx = index;
+        int m = mask;
+        Arrays.fill(idx, 0);
+        for (int id = 0, base = 0; id < size; id++, base += st) {
+            if (d[base + off] <= delta) {
+                maxB = Math.max(maxB, d[base + kw]);
+                maxP = Math.max(maxP, d[base + kw + 1]);
+                maxF = Math.max(maxF, d[base + kw + 2]);
                 continue;
             }
+            int to = w * st;
             if (w != id) {
-                System.arraycopy(data, base, data, w * stride, stride);
-                hashes[w] = hashes[id];
+                for (int i = 0; i < st; i++) {
+                    d[to + i] = d[base + i];
+                }
+                hs[w] = hs[id];
                 if (objs != null) {
                     System.arraycopy(objs, id * objects, objs, w * objects, objects);
                 }
@@ -331,8 +396,14 @@ final class KeyTable {
                 }
             }
             if (subtract) {
-                data[w * stride + off] -= delta;
+                d[to + off] -= delta;
             }
+            int h = hs[w];
+            int s = h & m;
+            while (idx[s] != 0) {
+                s = (s + 1) & m;
+            }
+            idx[s] = (h & TAG_MASK) | (w + 1);
             w++;
         }
         if (objs != null) {
@@ -350,12 +421,16 @@ final class KeyTable {
             errBytes += maxB;
         }
         errPackets += maxP;
-        reindex();
     }
 
     /** Quickselect: the k-th smallest (0-based) value; reorders {@code v}. */
     static long select(long[] v, int k) {
-        int lo = 0, hi = v.length - 1;
+        return select(v, v.length, k);
+    }
+
+    /** The k-th smallest of {@code v[0..n)}; reorders it. */
+    static long select(long[] v, int n, int k) {
+        int lo = 0, hi = n - 1;
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
             long a = v[lo], b = v[mid], c = v[hi];
@@ -602,6 +677,9 @@ final class KeyTable {
         }
         if (pay != null) {
             b += 16 + pay.length;
+        }
+        if (scratch != null) {
+            b += 16 + scratch.length * 8L;
         }
         return b;
     }

@@ -21,7 +21,9 @@ import java.util.Map;
  * the cumulative counters (live, published and being built). Each holds at most {@code capacity}
  * entries of at most {@link KeyTable#bytesPerEntry} bytes, so capacity is the budget, less fixed
  * costs, divided by the number of places times the sum of entry sizes. Fields with few possible
- * values (protocol, ports, countries, ...) are capped at that number instead.
+ * values (protocol, ports, countries, ...) are capped at that number instead. The panes also hold
+ * the tables they share between the dimensions of a family ({@link Pane#FAMILIES}), and each table
+ * written in place keeps the scratch of its purges; both are counted.
  */
 public final class Settings {
     public enum TimeSource { RECEIVED, END, ARRIVAL }
@@ -31,6 +33,8 @@ public final class Settings {
     /** Full panes the ingest thread may queue for the refresh thread before it keeps writing the current one. */
     static final int MAX_PENDING = 2;
     static final int MIN_CAPACITY = 256;
+    /** Panes alive at once: the active one, a spare and the pending ones. */
+    static final long PANES = 2 + MAX_PENDING;
 
     public static final List<String> DEFAULT_WINDOWS = List.of("1m", "5m", "15m", "1h");
     public static final List<String> DEFAULT_DIMENSIONS = List.of("session", "src_addr", "dst_addr", "dst_port+protocol",
@@ -141,8 +145,20 @@ public final class Settings {
         this.maxSlots = SLOTS_PER_LEVEL * l + 1;
 
         long places = places();
-        long fixed = places * (256 * 3 * 8 + 3 * (16 + (1 << Pane.GLOBAL_P)) + 512) + trendPoints() * 512L;
+        // the purge scratch of each table written in place (panes, cumulative counters)
+        long scratch = (PANES + 1) * (ds.size() + 4L) * (16 + 8L * KeyTable.SAMPLE);
+        long fixed = places * (256 * 3 * 8 + 3 * (16 + (1 << Pane.GLOBAL_P)) + 512) + trendPoints() * 512L + scratch;
         long perSource = KeyTable.bytesPerEntry(2, 0, Pane.SOURCE_PAYLOAD);
+        // tables the panes share between dimensions of a family: in the panes only, per unbounded key
+        long perShared = 0;
+        for (Dimension d : Pane.plan(ds).extraTables(ds)) {
+            long e = KeyTable.bytesPerEntry(d.words, d.objects, 0);
+            if (d.distinct > 0) {
+                fixed += PANES * Math.min(d.distinct, 1L << 24) * e;
+            } else {
+                perShared += e;
+            }
+        }
         // find the capacity, capping fields with few values at their count
         boolean[] bounded = new boolean[ds.size()];
         long c = 0;
@@ -158,7 +174,7 @@ public final class Settings {
                     perKey += e;
                 }
             }
-            c = free <= 0 ? 0 : free / (places * perKey);
+            c = free <= 0 ? 0 : free / (places * perKey + PANES * perShared);
             boolean changed = false;
             for (int i = 0; i < ds.size(); i++) {
                 Dimension d = ds.get(i);
@@ -177,7 +193,7 @@ public final class Settings {
             for (Dimension d : ds) {
                 perKey += KeyTable.bytesPerEntry(d.words, d.objects, 0);
             }
-            long mb = (fixed + places * perKey * need) / (1024 * 1024) + 1;
+            long mb = (fixed + (places * perKey + PANES * perShared) * need) / (1024 * 1024) + 1;
             throw new IllegalArgumentException("memory budget " + budgetMegabytes + " MB is too small for " + ds.size()
                     + " dimensions, windows up to " + this.windows.get(this.windows.size() - 1) + " and top-N " + topN
                     + ": it needs at least " + mb + " MB");
@@ -194,7 +210,7 @@ public final class Settings {
 
     /** How many copies of each summary may be alive at once (see the class comment). */
     long places() {
-        return 2 + MAX_PENDING + maxSlots + 3 + 4L * windows.size() + 3;
+        return PANES + maxSlots + 3 + 4L * windows.size() + 3;
     }
 
     long trendPoints() {

@@ -41,6 +41,8 @@ final class BruteForce {
                 case "out_if": k.add(Integer.toString(r.outIf())); break;
                 case "src_country": k.add(text(r.srcCountry())); break;
                 case "dst_country": k.add(text(r.dstCountry())); break;
+                case "src_asn": k.add(Long.toString(r.srcAs())); break;
+                case "src_as_name": k.add(text(r.srcAsName())); break;
                 case "dst_asn": k.add(Long.toString(r.dstAs())); break;
                 case "dst_as_name": k.add(text(r.dstAsName())); break;
                 case "dst_domain": k.add(text(r.dstDomain())); break;

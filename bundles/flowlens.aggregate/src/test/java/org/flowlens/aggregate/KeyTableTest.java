@@ -115,6 +115,21 @@ class KeyTableTest {
     }
 
     @Test
+    void largeTablesPurgeBySampleWithinTheBound() {
+        // beyond KeyTable.SAMPLE entries the purge threshold is the median of a sample
+        for (double skew : new double[] {1.1, 0}) {
+            int capacity = 6000;
+            KeyTable t = new KeyTable(2, 0, 0, capacity, KeyTable.Mode.SUBTRACT, KeyTable.BYTES);
+            Map<Long, long[]> truth = feed(t, 600_000, 300_000, skew, 7);
+            assertTrue(t.size() <= capacity);
+            assertTrue(t.error().bytes() > 0, "the stream must have overflowed the table");
+            assertWithinBounds(t, truth);
+            long w = total(truth, 0);
+            assertTrue(t.error().bytes() <= 2 * w / capacity, "bound " + t.error().bytes() + " vs 2W/k " + 2 * w / capacity);
+        }
+    }
+
+    @Test
     void rankingByFlowsBoundsFlows() {
         int capacity = 300;
         KeyTable t = new KeyTable(2, 0, 0, capacity, KeyTable.Mode.SUBTRACT, KeyTable.FLOWS);
