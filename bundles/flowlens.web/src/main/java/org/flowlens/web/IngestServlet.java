@@ -54,6 +54,8 @@ public class IngestServlet extends HttpServlet {
     private final transient Counter refused;
     private final transient Counter unknownFields;
     private volatile Config config;
+    @Reference
+    private transient Agents agents;
 
     @Activate
     public IngestServlet(@Reference FlowPipeline pipeline, @Reference Metrics metrics, Config config) {
@@ -127,6 +129,7 @@ public class IngestServlet extends HttpServlet {
             return;
         }
         accepted.add(batch.size());
+        agents.ingested(req.getHeader(Agents.HEADER), req.getRemoteAddr(), batch.size(), bad[0], now);
         JsonObject answer = new JsonObject();
         answer.addProperty("accepted", batch.size());
         answer.addProperty("rejected", bad[0]);

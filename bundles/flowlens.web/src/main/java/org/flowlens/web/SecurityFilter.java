@@ -79,7 +79,8 @@ public class SecurityFilter implements Filter {
         resp.setHeader("X-Content-Type-Options", "nosniff");
         resp.setHeader("X-Frame-Options", "DENY");
         resp.setHeader("Referrer-Policy", "no-referrer");
-        boolean ingest = path.equals("/ingest");
+        // agents post their health reports with the same (ingest) tokens they send flows with
+        boolean ingest = path.equals("/ingest") || path.equals(AgentsServlet.HEALTH_PATH);
         String refusal = security.refusal(req);
         Principal principal = security.principal(req);
         if (refusal != null && (principal == null || principal.via() != Principal.Via.TOKEN)) {
