@@ -19,6 +19,16 @@ final class Series {
         this.ring = new long[ringSize];
     }
 
+    /** Average bits/s between the oldest and the newest bandwidth tick of the ring. */
+    double bitsPerSecond(int tick, int windowSeconds) {
+        if (tick < 1) {
+            return 0;
+        }
+        long newest = ring[tick % ring.length];
+        long oldest = ring[(tick + 1) % ring.length];
+        return Math.max(0, newest - oldest) * 8.0 / windowSeconds;
+    }
+
     void add(long f, long b, long p, long now) {
         flows += f;
         bytes += b;

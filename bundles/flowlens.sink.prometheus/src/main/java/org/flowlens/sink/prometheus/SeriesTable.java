@@ -1,9 +1,7 @@
 package org.flowlens.sink.prometheus;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.List;
 
 /**
  * Series keyed by a 64-bit hash of their label values, with a cardinality guard: at most
@@ -169,18 +167,23 @@ final class SeriesTable {
         foldedSinceMaintenance = false;
     }
 
-    /** Every series held, then {@code other} if anything was folded into it. */
-    List<Series> all() {
-        List<Series> out = new ArrayList<>(size + 1);
+    /**
+     * A copy of every series held, then {@code other} if anything was folded into it, into
+     * primitive columns: no object per series, and the label arrays are shared (never modified).
+     */
+    Rows copy(int tick, int windowSeconds) {
+        boolean withOther = other.flows > 0 || other.bytes > 0;
+        Rows r = new Rows(size + (withOther ? 1 : 0));
+        int n = 0;
         for (Series s : slots) {
             if (s != null) {
-                out.add(s);
+                r.set(n++, s, tick, windowSeconds);
             }
         }
-        if (other.flows > 0 || other.bytes > 0) {
-            out.add(other);
+        if (withOther) {
+            r.set(n, other, tick, windowSeconds);
         }
-        return out;
+        return r;
     }
 
     private void rehash(int capacity) {

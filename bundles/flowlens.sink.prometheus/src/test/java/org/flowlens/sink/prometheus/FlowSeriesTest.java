@@ -46,8 +46,8 @@ class FlowSeriesTest {
         series.accept(b);
         FlowSeries.Snapshot s = series.snapshot();
         assertEquals(101, s.flows().size(), "100 series and other");
-        assertEquals(1000, s.flows().stream().mapToLong(FlowSeries.Row::flows).sum());
-        assertEquals(bytes, s.flows().stream().mapToLong(FlowSeries.Row::bytes).sum());
+        assertEquals(1000, s.flows().stream().mapToLong(Rows.Row::flows).sum());
+        assertEquals(bytes, s.flows().stream().mapToLong(Rows.Row::bytes).sum());
         assertEquals(900, s.foldedKeys()[0], 20, "folded keys estimate");
         assertEquals(bytes, s.bytesSent());
         assertEquals(0, s.bytesReceived());
@@ -65,7 +65,7 @@ class FlowSeriesTest {
         series.maintain(System.currentTimeMillis());
         FlowSeries.Snapshot s = series.snapshot();
         assertEquals(9 + 1, s.flows().size(), "one series folded to make room, plus other");
-        assertEquals(210, s.flows().stream().mapToLong(FlowSeries.Row::bytes).sum());
+        assertEquals(210, s.flows().stream().mapToLong(Rows.Row::bytes).sum());
     }
 
     @Test
@@ -81,6 +81,7 @@ class FlowSeriesTest {
             @Override public String subsystem() { return ""; }
             @Override public String[] staticLabels() { return new String[] {"environment=test"}; }
             @Override public boolean jvmMetrics() { return false; }
+            @Override public boolean gzip() { return true; }
         });
         StringWriter w = new StringWriter();
         TextFormat.write004(w, Collections.enumeration(servlet.collect(servlet.currentSettings())));
