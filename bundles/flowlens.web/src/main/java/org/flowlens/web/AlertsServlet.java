@@ -1,11 +1,18 @@
 package org.flowlens.web;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import org.flowlens.api.alert.AlertEntry;
 import org.flowlens.api.alert.AlertService;
+import org.flowlens.api.store.AlertPage;
+import org.flowlens.api.store.AlertSearch;
+import org.flowlens.api.store.FlowStore;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -23,7 +30,10 @@ import jakarta.servlet.http.HttpServletResponse;
 /**
  * {@code GET /api/alerts} (active ones, or {@code ?state=all} for the history, {@code detector},
  * {@code limit}), {@code GET /api/alerts/<id>}, and {@code POST /api/alerts/ack} with
- * {@code {"id": ..., "note": ...}} (admin role, CSRF token).
+ * {@code {"id": ..., "note": ...}} (admin role, CSRF token). When a flow store runs, the history
+ * comes from the store, which keeps alerts past the alert service's bounded memory and across
+ * restarts ({@code since}, {@code until}, {@code key}, {@code offset} page through it); entries the
+ * alert service still holds are the fresher ones and replace the store's.
  */
 @Component(service = Servlet.class)
 @HttpWhiteboardServletPattern({"/api/alerts", "/api/alerts/*"})
@@ -44,6 +54,19 @@ public class AlertsServlet extends HttpServlet {
         }
     }
 
+    private transient volatile FlowStore store;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindStore(FlowStore s) {
+        store = s;
+    }
+
+    void unbindStore(FlowStore s) {
+        if (store == s) {
+            store = null;
+        }
+    }
+
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void bindEvents(EventLog e) {
         events = e;
@@ -58,6 +81,18 @@ public class AlertsServlet extends HttpServlet {
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         AlertService a = alerts;
+        FlowStore fs = store;
+        String history = Requests.text(req, "state");
+        if (fs != null && history != null && !history.equals("active") && (req.getPathInfo() == null || req.getPathInfo().length() <= 1)) {
+            try {
+                JsonResponses.send(req, resp, 200, storedHistory(req, a, fs));
+            } catch (Requests.BadRequest e) {
+                JsonResponses.error(req, resp, 400, e.getMessage());
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                JsonResponses.error(req, resp, 503, "the flow store cannot answer: " + e.getMessage());
+            }
+            return;
+        }
         if (a == null) {
             JsonResponses.error(req, resp, 503, "no alert service is running (flowlens.detect)");
             return;
@@ -80,10 +115,55 @@ public class AlertsServlet extends HttpServlet {
             o.addProperty("state", state == null ? "active" : state);
             o.add("detectors", JsonResponses.GSON.toJsonTree(a.detectors()));
             o.add("alerts", JsonResponses.GSON.toJsonTree(list.subList(0, Math.min(limit, list.size()))));
+            o.addProperty("source", "memory");
             JsonResponses.send(req, resp, 200, o);
         } catch (Requests.BadRequest e) {
             JsonResponses.error(req, resp, 400, e.getMessage());
         }
+    }
+
+    /**
+     * The history from the flow store: one page of the alerts with an event in {@code [since,
+     * until)}, most recently updated first, with entries the alert service still holds in their
+     * fresher form, and on the first page also the alerts raised since the store's last flush.
+     */
+    private static JsonObject storedHistory(HttpServletRequest req, AlertService a, FlowStore fs) throws Requests.BadRequest {
+        long now = System.currentTimeMillis();
+        int limit = Requests.integer(req, "limit", 200, 1, AlertSearch.MAX_LIMIT);
+        int offset = Requests.integer(req, "offset", 0, 0, Integer.MAX_VALUE - AlertSearch.MAX_LIMIT);
+        long since = Requests.time(req, "since", 0, now);
+        long until = Requests.time(req, "until", now + 1, now);
+        if (since >= until) {
+            throw new Requests.BadRequest("since must be before until");
+        }
+        String detector = Requests.text(req, "detector");
+        String key = Requests.text(req, "key");
+        AlertPage page = fs.alerts(new AlertSearch(since, until, detector, key, offset, limit));
+        Map<String, AlertEntry> byId = new LinkedHashMap<>();
+        for (AlertEntry e : page.alerts()) {
+            byId.put(e.alert().id(), e);
+        }
+        if (a != null) {
+            for (AlertEntry e : a.history(detector, limit + offset)) {
+                long t = e.alert().lastMillis();
+                boolean matches = t >= since && t < until && (key == null || key.equals(e.alert().key()));
+                if (byId.containsKey(e.alert().id()) || (offset == 0 && matches)) {
+                    byId.put(e.alert().id(), e);
+                }
+            }
+        }
+        List<AlertEntry> list = new ArrayList<>(byId.values());
+        list.sort(Comparator.comparingLong((AlertEntry e) -> e.alert().lastMillis()).reversed());
+        JsonObject o = new JsonObject();
+        o.addProperty("state", "all");
+        o.add("detectors", JsonResponses.GSON.toJsonTree(a == null ? List.of() : a.detectors()));
+        o.addProperty("source", "store");
+        o.addProperty("total", Math.max(page.total(), list.size()));
+        o.addProperty("offset", offset);
+        o.addProperty("limit", limit);
+        // alerts not in the store yet come on top of the first page, so that pages follow the store's
+        o.add("alerts", JsonResponses.GSON.toJsonTree(list));
+        return o;
     }
 
     @Override

@@ -14,6 +14,8 @@ import org.osgi.annotation.versioning.ProviderType;
  * talkers and series read whole minutes from the rollups and the partial minutes at the edges of a
  * range from the raw records, so answers are exact wherever raw records are still kept.
  *
+ * <p>Store bundles also keep the alert history ({@link #alerts(AlertSearch)}).
+ *
  * <p>Invalid arguments throw {@link IllegalArgumentException}; an engine that cannot answer (disk
  * error, server unreachable) throws {@link IllegalStateException} with the reason.
  */
@@ -60,4 +62,13 @@ public interface FlowStore {
 
     /** What the store holds and how its writer is doing. */
     StoreStatus status();
+
+    /**
+     * The alert history: store bundles keep every alert event published on
+     * {@link org.flowlens.api.alert.AlertTopics} (raised, ongoing, resolved, acknowledged), written
+     * with the records (so a crash loses at most the last flush interval) and kept as long as the
+     * rollups. Unlike the bounded in-memory history of the {@link org.flowlens.api.alert.AlertService},
+     * it reaches back as far as the store's retention and survives restarts.
+     */
+    AlertPage alerts(AlertSearch search);
 }

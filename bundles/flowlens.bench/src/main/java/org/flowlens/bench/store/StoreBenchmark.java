@@ -71,6 +71,21 @@ public final class StoreBenchmark {
         return dflt;
     }
 
+    /** The system load average over the last minute: other work on the machine skews wall-clock figures. */
+    private static String load() {
+        return String.format("load %.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    }
+
+    /** Bytes of the blocks a DuckDB file uses; the rest of the file is free blocks kept for reuse. */
+    private static long usedBytes(Path file) throws SQLException {
+        try (DuckDBConnection conn = (DuckDBConnection) new DuckDBDriver().connect("jdbc:duckdb:" + file, new Properties());
+                Statement st = conn.createStatement();
+                ResultSet rs = st.executeQuery("SELECT block_size * used_blocks FROM pragma_database_size()")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     private static long cpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
@@ -125,8 +140,8 @@ public final class StoreBenchmark {
             }
             double secs = (System.nanoTime() - t0) / 1e9;
             double cpu = (cpuNanos() - c0) / 1e9;
-            System.out.printf("raw DuckDB Appender loop, %d columns, to a file: %,.0f records/s (%.1f s wall, %.1f s CPU, %,.0f records per CPU-second)%n",
-                    Column.count(), records / secs, secs, cpu, records / cpu);
+            System.out.printf("raw DuckDB Appender loop, %d columns, to a file: %,.0f records/s (%.1f s wall, %.1f s CPU, %,.0f records per "
+                    + "CPU-second; %s)%n", Column.count(), records / secs, secs, cpu, records / cpu, load());
         }
     }
 
@@ -153,15 +168,16 @@ public final class StoreBenchmark {
             double secs = (System.nanoTime() - t0) / 1e9;
             double cpu = (cpuNanos() - c0) / 1e9;
             System.out.printf("store (queue, stage, commit every 1 s, rollups): %,.0f records/s sustained (%.1f s wall until the last "
-                    + "commit, %.1f s CPU, %,.0f records per CPU-second; the feeder waited on a full queue %d times, %.1f s to hand over); "
-                    + "dropped %d%n", records / secs, secs, cpu, records / cpu, waits, acceptedNanos / 1e9,
+                    + "commit, %.1f s CPU, %,.0f records per CPU-second; the feeder waited on a full queue %d times, %.1f s to hand over; %s); "
+                    + "dropped %d%n", records / secs, secs, cpu, records / cpu, waits, acceptedNanos / 1e9, load(),
                     store.status().droppedRecords());
         } finally {
             close(store);
         }
         long bytes = Files.size(file);
-        System.out.printf("disk: %,d bytes for %,d flows = %.1f bytes per stored flow (all %d fields, rollups included)%n", bytes,
-                records, (double) bytes / records, Column.count() - 1);
+        System.out.printf("disk: %,d bytes for %,d flows = %.1f bytes per stored flow (all %d fields, rollups included); blocks in use "
+                + "%.1f bytes per flow, the rest free blocks kept for reuse%n", bytes, records, (double) bytes / records, Column.count() - 1,
+                (double) usedBytes(file) / records);
     }
 
     /** One hour of records, then top talkers and series over that hour. */
@@ -216,7 +232,8 @@ public final class StoreBenchmark {
             System.out.printf("  the same top talkers straight from the %,d raw records: %s; the host rollup holds %,d rows for the hour%n",
                     records, raw, rollupRows);
         }
-        System.out.printf("  disk: %.1f bytes per stored flow for the hour (raw records and rollups)%n", (double) bytes / records);
+        System.out.printf("  disk: %.1f bytes per stored flow for the hour (raw records and rollups), blocks in use %.1f; %s%n",
+                (double) bytes / records, (double) usedBytes(file) / records, load());
     }
 
     /** What the component's deactivation does: write what is queued, stop the writer, close the file. */

@@ -24,7 +24,7 @@ final class ClickHouseEngine implements SqlEngine {
     static final Pattern DATABASE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyyMMdd").withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter MONTH = DateTimeFormatter.ofPattern("yyyyMM").withZone(ZoneOffset.UTC);
-    private static final String[] TABLES = {"flows", "rollup_protocol", "rollup_port", "rollup_host"};
+    private static final String[] TABLES = {"flows", "rollup_protocol", "rollup_port", "rollup_host", "alerts"};
 
     private final ClickHouseClient client;
     private final String database;
@@ -56,6 +56,22 @@ final class ClickHouseEngine implements SqlEngine {
             public String int64(String expression) {
                 return "toInt64(" + expression + ")";
             }
+
+            @Override
+            public String float64(double value) {
+                if (Double.isNaN(value)) {
+                    return "nan";
+                }
+                if (Double.isInfinite(value)) {
+                    return value > 0 ? "inf" : "-inf";
+                }
+                return "toFloat64(" + value + ")";
+            }
+
+            @Override
+            public String text(String value) {
+                return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'";
+            }
         };
     }
 
@@ -79,6 +95,10 @@ final class ClickHouseEngine implements SqlEngine {
         s.add("CREATE TABLE IF NOT EXISTS " + db + ".rollup_host (minute_ms Int64, addr_hi Int64, addr_lo Int64, bytes_sent UInt64, "
                 + "bytes_received UInt64, packets_sent UInt64, packets_received UInt64, flows_sent UInt64, flows_received UInt64) "
                 + "ENGINE = SummingMergeTree " + byMonth + " ORDER BY (minute_ms, addr_hi, addr_lo)");
+        s.add("CREATE TABLE IF NOT EXISTS " + db + ".alerts (alert_id String, detector String, alert_key String, severity String, "
+                + "state String, event String, event_ms Int64, seq Int64, first_ms Int64, last_ms Int64, value Float64, threshold Float64, "
+                + "message String, evidence String, ack_by String, ack_note String) ENGINE = MergeTree "
+                + "PARTITION BY toYYYYMM(toDateTime(intDiv(event_ms, 1000), 'UTC')) ORDER BY (event_ms, alert_id)");
         s.add("CREATE MATERIALIZED VIEW IF NOT EXISTS " + db + ".rollup_protocol_mv TO " + db + ".rollup_protocol AS SELECT " + minute
                 + ", protocol, sum(bytes) AS bytes, sum(packets) AS packets, count() AS flows FROM " + db
                 + ".flows GROUP BY minute_ms, protocol");
@@ -187,6 +207,12 @@ final class ClickHouseEngine implements SqlEngine {
     }
 
     @Override
+    public void execute(String statement) {
+        ensureSchema();
+        client.execute(statement);
+    }
+
+    @Override
     public void discard() {
         staged.clear();
         stagedRecords = 0;
@@ -221,7 +247,8 @@ final class ClickHouseEngine implements SqlEngine {
                 return;
             }
             boolean raw = "flows".equals(table);
-            boolean rollup = table != null && table.startsWith("rollup_") && !table.endsWith("_mv");
+            // alerts are kept as long as the rollups, in month partitions too
+            boolean rollup = table != null && (table.startsWith("rollup_") && !table.endsWith("_mv") || table.equals("alerts"));
             if ((raw && key < rawKeep) || (rollup && key < rollupKeep)) {
                 drop.add(new String[] {table, partition});
             }

@@ -5,17 +5,12 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.function.LongSupplier;
 
-import org.flowlens.api.flow.FlowBatch;
+import org.flowlens.api.alert.AlertTopics;
 import org.flowlens.api.metrics.Metrics;
 import org.flowlens.api.pipeline.FlowConsumer;
-import org.flowlens.api.query.Metric;
-import org.flowlens.api.store.FlowPage;
-import org.flowlens.api.store.FlowSearch;
 import org.flowlens.api.store.FlowStore;
-import org.flowlens.api.store.Series;
-import org.flowlens.api.store.StoreStatus;
-import org.flowlens.api.store.TopTalkers;
 import org.flowlens.store.sql.SqlFlowStore;
+import org.flowlens.store.sql.StoreComponent;
 import org.flowlens.store.sql.StoreSettings;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -23,6 +18,8 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.event.EventConstants;
+import org.osgi.service.event.EventHandler;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.Designate;
@@ -34,20 +31,23 @@ import org.slf4j.LoggerFactory;
 /**
  * The flow store in a ClickHouse server, for sites that outgrow one machine. Off until configured
  * ({@code config/flowlens.store.clickhouse.cfg}); it then ranks above the embedded store, so the
- * web API reads from ClickHouse while both run.
+ * web API reads from ClickHouse while both run. It also keeps the alert history from the alert
+ * events on Event Admin.
  */
-@Component(service = {FlowConsumer.class, FlowStore.class}, configurationPid = ClickHouseStore.PID,
+@Component(service = {FlowConsumer.class, FlowStore.class, EventHandler.class}, configurationPid = ClickHouseStore.PID,
         configurationPolicy = ConfigurationPolicy.REQUIRE,
-        property = {FlowConsumer.NAME + "=store-clickhouse", FlowStore.ENGINE + "=clickhouse", "service.ranking:Integer=10"})
+        property = {FlowConsumer.NAME + "=store-clickhouse", FlowStore.ENGINE + "=clickhouse", "service.ranking:Integer=10",
+            EventConstants.EVENT_TOPIC + "=" + AlertTopics.ALL})
 @Designate(ocd = ClickHouseStore.Config.class)
-public class ClickHouseStore implements FlowConsumer, FlowStore {
+public class ClickHouseStore extends StoreComponent {
     static final String PID = "flowlens.store.clickhouse";
     private static final Logger LOG = LoggerFactory.getLogger(ClickHouseStore.class);
     private static final long CLOSE_WAIT_MILLIS = 30_000;
 
     @ObjectClassDefinition(name = "Flowlens flow store (ClickHouse)",
-            description = "Keeps raw flow records and per-minute rollups in a ClickHouse server (18.16 or newer) over its HTTP "
-                    + "interface, for log search and history at scale. Tables are created when missing. Changes apply live.")
+            description = "Keeps raw flow records, per-minute rollups and the alert history in a ClickHouse server "
+                    + "(18.16 or newer) over its HTTP interface, for log search and history at scale. Tables are created "
+                    + "when missing. Changes apply live.")
     public @interface Config {
         @AttributeDefinition(name = "Server URL", description = "ClickHouse's HTTP interface, e.g. http://127.0.0.1:8123.")
         String url() default "http://127.0.0.1:8123";
@@ -78,7 +78,7 @@ public class ClickHouseStore implements FlowConsumer, FlowStore {
         int rawRetentionDays() default 7;
 
         @AttributeDefinition(name = "Rollup retention (months)", description = "Whole UTC months of per-minute rollups "
-                + "kept before this month (1-1200); older month partitions are dropped.")
+                + "kept before this month (1-1200); older month partitions are dropped, the alert history's too.")
         int rollupRetentionMonths() default 13;
 
         @AttributeDefinition(name = "Address filter", description = "Address blocks such as 10.0.0.0/8 or 2001:db8::/32: "
@@ -191,38 +191,9 @@ public class ClickHouseStore implements FlowConsumer, FlowStore {
         LOG.info("ClickHouse flow store closed: {}", server);
     }
 
-    /** The store behind the service, for tests in this package. */
-    SqlFlowStore store() {
+    /** The store behind the service. */
+    @Override
+    protected SqlFlowStore store() {
         return store;
-    }
-
-    @Override
-    public void accept(FlowBatch batch) {
-        store.accept(batch);
-    }
-
-    @Override
-    public FlowPage search(FlowSearch search) {
-        return store.search(search);
-    }
-
-    @Override
-    public TopTalkers topTalkers(long fromMillis, long toMillis, Metric order, int limit) {
-        return store.topTalkers(fromMillis, toMillis, order, limit);
-    }
-
-    @Override
-    public Series protocolSeries(long fromMillis, long toMillis, long stepMillis, Metric order, int limit) {
-        return store.protocolSeries(fromMillis, toMillis, stepMillis, order, limit);
-    }
-
-    @Override
-    public Series portSeries(long fromMillis, long toMillis, long stepMillis, Metric order, int limit) {
-        return store.portSeries(fromMillis, toMillis, stepMillis, order, limit);
-    }
-
-    @Override
-    public StoreStatus status() {
-        return store.status();
     }
 }

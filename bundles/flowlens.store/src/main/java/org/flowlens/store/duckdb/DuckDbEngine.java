@@ -12,10 +12,19 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
-import org.duckdb.DuckDBAppender;
+import org.duckdb.DuckDBColumnType;
 import org.duckdb.DuckDBConnection;
+import org.duckdb.DuckDBDataChunkWriter;
 import org.duckdb.DuckDBDriver;
+import org.duckdb.DuckDBFunctions;
+import org.duckdb.DuckDBTableFunction;
+import org.duckdb.DuckDBTableFunctionBindInfo;
+import org.duckdb.DuckDBTableFunctionCallInfo;
+import org.duckdb.DuckDBTableFunctionInitInfo;
+import org.duckdb.DuckDBWritableVector;
 import org.flowlens.api.flow.FlowRecord;
 import org.flowlens.store.sql.Column;
 import org.flowlens.store.sql.Dialect;
@@ -29,17 +38,30 @@ import org.flowlens.store.sql.StoreSql;
  * A DuckDB file as a flow store engine.
  *
  * <p>Records are encoded column by column into Java arrays, text as numbers into a small
- * dictionary per chunk, so the pipeline's thread does the per-field work. The writer appends each
- * chunk as one row of list columns to an in-memory staging table, which costs a copy per column
- * rather than a call per value, and a commit unnests the staged chunks into the file in one
- * transaction, together with the rollups of any record filed in a minute already rolled up; a
- * crash therefore leaves raw records and rollups consistent. Finished minutes are rolled up from
- * the raw table, and the rollup mark is kept in the same transaction. DuckDB's write-ahead log
- * makes every commit durable; it is replayed on the next open.
+ * dictionary per chunk, so the pipeline's thread does the per-field work. The writer turns each
+ * chunk's numbers into the numbers of the file's text dictionary ({@code texts}: epoch, id,
+ * value) and keeps the chunk; a commit moves the staged chunks into the file in one transaction
+ * through a table function that copies the arrays into DuckDB's vectors ({@link Stage}), together
+ * with the texts first seen in them and the rollups of any record filed in a minute already
+ * rolled up; a crash therefore leaves raw records, texts and rollups consistent. {@code flows} holds text as integers: storing and compressing integers
+ * costs DuckDB a fraction of what the same text does, and a log search looks the page's texts up.
+ * Finished minutes are rolled up from the raw table, and the rollup mark is kept in the same
+ * transaction. DuckDB's write-ahead log makes every commit durable; it is replayed on the next
+ * open.
+ *
+ * <p>The dictionary lives in epochs: the writer numbers texts from 1 within an epoch and keeps
+ * the epoch's numbers in memory; every row records its epoch. A new epoch starts when the file is
+ * opened, when staged records are discarded (their texts were never written) and when an epoch
+ * holds {@link #EPOCH_TEXTS} texts, which bounds the memory. Retention removes the texts of
+ * epochs no row refers to any more.
  */
 final class DuckDbEngine implements SqlEngine {
-    static final int SCHEMA_VERSION = 1;
-    private static final String STAGE_DB = "flowlens_stage";
+    static final int SCHEMA_VERSION = 2;
+    /** DuckDB's rows per row group: a commit is written by one thread per full row group. */
+    static final int ROW_GROUP = 122_880;
+    private static final int MAX_WRITE_THREADS = 16;
+    /** Texts per dictionary epoch: past it the writer starts a new epoch. */
+    static final int EPOCH_TEXTS = 1 << 20;
 
     static final Dialect DIALECT = new Dialect() {
         @Override
@@ -56,7 +78,52 @@ final class DuckDbEngine implements SqlEngine {
         public String int64(String expression) {
             return "CAST(" + expression + " AS BIGINT)";
         }
+
+        @Override
+        public String text(String value) {
+            return "'" + value.replace("'", "''") + "'";
+        }
+
+        @Override
+        public String float64(double value) {
+            if (Double.isNaN(value)) {
+                return "CAST('nan' AS DOUBLE)";
+            }
+            if (Double.isInfinite(value)) {
+                return value > 0 ? "CAST('inf' AS DOUBLE)" : "CAST('-inf' AS DOUBLE)";
+            }
+            return "CAST(" + value + " AS DOUBLE)";
+        }
+
+        @Override
+        public String flowPage(String where, String order, int limit, int offset) {
+            return "SELECT " + PAGE_COLUMNS + " FROM (SELECT * FROM flows WHERE " + where + " ORDER BY " + order + " LIMIT " + limit
+                    + " OFFSET " + offset + ") AS p" + PAGE_JOINS + " ORDER BY " + order;
+        }
     };
+
+    /** A page's columns with text looked up: {@code p} is the page, {@code t<i>} the texts of its i-th column. */
+    private static final String PAGE_COLUMNS;
+    private static final String PAGE_JOINS;
+
+    static {
+        StringBuilder cols = new StringBuilder();
+        StringBuilder joins = new StringBuilder();
+        Column[] all = Column.all();
+        for (int i = 0; i < all.length; i++) {
+            String name = all[i].sqlName();
+            cols.append(i == 0 ? "" : ", ");
+            if (all[i].kind() == Column.Kind.STRING) {
+                cols.append("t").append(i).append(".value AS ").append(name);
+                joins.append(" LEFT JOIN texts AS t").append(i).append(" ON t").append(i).append(".epoch = p.text_epoch AND t").append(i)
+                        .append(".id = p.").append(name);
+            } else {
+                cols.append("p.").append(name);
+            }
+        }
+        PAGE_COLUMNS = cols.toString();
+        PAGE_JOINS = joins.toString();
+    }
 
     /** Records per staged chunk. */
     static final int CHUNK = 32_768;
@@ -71,109 +138,221 @@ final class DuckDbEngine implements SqlEngine {
         }
     }
 
-    private static final String UNNEST_LIST;
-    private static final String SELECT_LIST;
-    private static final String STAGE_COLUMNS;
-
-    static {
-        StringBuilder unnest = new StringBuilder();
-        StringBuilder select = new StringBuilder();
-        StringBuilder lists = new StringBuilder();
-        for (Column c : COLUMNS) {
-            unnest.append("unnest(").append(c.sqlName()).append(") AS ").append(c.sqlName()).append(", ");
-            select.append(select.length() == 0 ? "" : ", ");
-            select.append(c.kind() == Column.Kind.STRING ? "dict[" + c.sqlName() + "]" : c.sqlName());
-            lists.append(c.sqlName()).append(' ').append(c.kind() == Column.Kind.STRING ? "INTEGER" : type(c.kind())).append("[], ");
-        }
-        UNNEST_LIST = unnest.toString();
-        SELECT_LIST = select.toString();
-        STAGE_COLUMNS = lists + "dict VARCHAR[]";
-    }
-
-    /** The rows of a staging table, unnested, with the columns of {@code flows} (text still as numbers). */
-    private static String unnested(String table) {
-        return "(SELECT " + UNNEST_LIST + "dict FROM " + table + ") AS staged";
-    }
-
     private final Path file;
     private final DuckDBConnection conn;
     private DuckDBConnection readRoot;
     private Stage stage;
+    private final ChunkPool pool = new ChunkPool();
     private volatile long rolledUpTo;
+    // the text dictionary: writer thread only
+    private final Map<String, Integer> textIds = new HashMap<>();
+    private int epoch;
+    private int lastTextId;
+    /** Texts an epoch holds at most; tests lower it. */
+    int epochTexts = EPOCH_TEXTS;
 
     /**
-     * The in-memory staging table with its appender. Larger commits compress better: one stage
-     * commits everything in one transaction, which also keeps a flush all-or-nothing.
+     * What the next commit writes: encoded chunks and the texts first seen in them, kept in Java
+     * arrays. A commit reads them through two table functions ({@code flowlens_staged_flows()},
+     * {@code flowlens_staged_texts()}) that copy the arrays into DuckDB's vectors, so the records
+     * go from the arrays into the file in one {@code INSERT ... SELECT} and one transaction, which
+     * also keeps a flush all-or-nothing. DuckDB may run the flows function on several of its
+     * threads, each taking the next slice of rows. Larger commits compress better.
      */
-    private final class Stage {
-        final String table;
-        final DuckDBConnection connection;
-        DuckDBAppender appender;
+    private static final class Stage {
+        final List<DuckChunk> chunks = new ArrayList<>();
+        final List<String> texts = new ArrayList<>();
+        int[] textEpochs = new int[256];
+        int[] textIds = new int[256];
         int staged;
         long minTime = Long.MAX_VALUE;
+        /** What the functions read during a commit; set by the writer thread before it runs the statements. */
+        volatile Stage reading;
 
-        Stage(DuckDBConnection connection) throws SQLException {
-            this.table = STAGE_DB + ".chunks";
-            this.connection = connection;
-            try (Statement st = connection.createStatement()) {
-                st.execute("CREATE OR REPLACE TABLE " + table + " (" + STAGE_COLUMNS + ")");
+        void addText(int epoch, int id, String text) {
+            int i = texts.size();
+            if (i == textIds.length) {
+                textEpochs = Arrays.copyOf(textEpochs, i * 2);
+                textIds = Arrays.copyOf(textIds, i * 2);
             }
+            textEpochs[i] = epoch;
+            textIds[i] = id;
+            texts.add(text);
         }
 
-        /** DuckDB confines an appender to the thread that created it: the writer thread creates it here. */
-        DuckDBAppender appender() throws SQLException {
-            if (appender == null) {
-                appender = connection.createAppender(STAGE_DB, DuckDBConnection.DEFAULT_SCHEMA, table.substring(STAGE_DB.length() + 1));
+        void clear(ChunkPool pool) {
+            for (DuckChunk c : chunks) {
+                pool.give(c);
             }
-            return appender;
+            chunks.clear();
+            texts.clear();
+            if (textIds.length > 4_096) {
+                textEpochs = new int[256];
+                textIds = new int[256];
+            }
+            staged = 0;
+            minTime = Long.MAX_VALUE;
+        }
+    }
+
+    /** The next slice of staged rows for whichever DuckDB thread asks. */
+    private static final class Slices {
+        private final List<DuckChunk> chunks;
+        private int chunk;
+        private int row;
+
+        Slices(List<DuckChunk> chunks) {
+            this.chunks = chunks;
         }
 
-        /** Ends the appender: its rows are in the table. */
-        void closeAppender() throws SQLException {
-            if (appender != null) {
-                DuckDBAppender a = appender;
-                appender = null;
-                a.close();
+        /** @return {chunk, first row, rows}, or null when every row was taken */
+        synchronized int[] next(int max) {
+            while (chunk < chunks.size() && row >= chunks.get(chunk).n) {
+                chunk++;
+                row = 0;
             }
+            if (chunk >= chunks.size()) {
+                return null;
+            }
+            int n = Math.min(max, chunks.get(chunk).n - row);
+            int[] slice = {chunk, row, n};
+            row += n;
+            return slice;
+        }
+    }
+
+    /** The staged records as a table with the columns of {@code flows}. */
+    private final class StagedFlows implements DuckDBTableFunction<Object, Slices, Object> {
+        @Override
+        public Object bind(DuckDBTableFunctionBindInfo info) {
+            for (Column c : COLUMNS) {
+                info.addResultColumn(c.sqlName(), switch (c.kind()) {
+                    case INT64 -> DuckDBColumnType.BIGINT;
+                    case INT32, STRING -> DuckDBColumnType.INTEGER;
+                    case FLOAT32 -> DuckDBColumnType.FLOAT;
+                });
+            }
+            info.addResultColumn("text_epoch", DuckDBColumnType.INTEGER);
+            return null;
         }
 
-        /** Moves the staged rows into the file, with their late rollups, in one transaction. */
-        void commit(long mark) throws SQLException {
-            connection.setAutoCommit(false);
-            try (Statement st = connection.createStatement()) {
-                st.execute("INSERT INTO flows SELECT " + SELECT_LIST + " FROM " + unnested(table));
-                if (minTime < mark) {
-                    // records filed in minutes already rolled up: their rollups go in with them
-                    for (String sql : rollupInserts(unnested(table), "time_ms < " + mark)) {
-                        st.execute(sql);
+        @Override
+        public Slices init(DuckDBTableFunctionInitInfo info) {
+            Stage r = stage.reading;
+            List<DuckChunk> chunks = r == null ? List.of() : r.chunks;
+            // a thread per full row group: parallel when a backlog asks for it, one dense file otherwise
+            info.setMaxThreads(Math.max(1, Math.min(MAX_WRITE_THREADS, r == null ? 1 : r.staged / ROW_GROUP)));
+            return new Slices(chunks);
+        }
+
+        @Override
+        public long apply(DuckDBTableFunctionCallInfo info, DuckDBDataChunkWriter out) {
+            Slices slices = info.getInitData();
+            int[] slice = slices.next((int) Math.min(Integer.MAX_VALUE, out.capacity()));
+            if (slice == null) {
+                return 0;
+            }
+            DuckChunk c = slices.chunks.get(slice[0]);
+            int from = slice[1];
+            int n = slice[2];
+            for (int i = 0; i < COLUMNS.length; i++) {
+                DuckDBWritableVector v = out.vector(i);
+                switch (COLUMNS[i].kind()) {
+                    case INT64 -> {
+                        long[] a = c.longs[SLOT[i]];
+                        for (int r = 0; r < n; r++) {
+                            v.setLong(r, a[from + r]);
+                        }
+                    }
+                    case INT32 -> {
+                        int[] a = c.ints[SLOT[i]];
+                        for (int r = 0; r < n; r++) {
+                            v.setInt(r, a[from + r]);
+                        }
+                    }
+                    case FLOAT32 -> {
+                        float[] a = c.floats[SLOT[i]];
+                        for (int r = 0; r < n; r++) {
+                            v.setFloat(r, a[from + r]);
+                        }
+                    }
+                    case STRING -> {
+                        int[] a = c.strings[SLOT[i]];
+                        for (int r = 0; r < n; r++) {
+                            v.setInt(r, a[from + r]);
+                        }
                     }
                 }
-                connection.commit();
-            } catch (SQLException | RuntimeException e) {
-                try {
-                    connection.rollback();
-                } catch (SQLException rollbackFailed) {
-                    // the transaction is gone with the error
-                }
-                throw e;
-            } finally {
-                connection.setAutoCommit(true);
             }
+            DuckDBWritableVector e = out.vector(COLUMNS.length);
+            for (int r = 0; r < n; r++) {
+                e.setInt(r, c.epoch);
+            }
+            return n;
+        }
+    }
+
+    /** The texts first seen in the staged records: epoch, id, value. */
+    private final class StagedTexts implements DuckDBTableFunction<Object, int[], Object> {
+        @Override
+        public Object bind(DuckDBTableFunctionBindInfo info) {
+            info.addResultColumn("epoch", DuckDBColumnType.INTEGER);
+            info.addResultColumn("id", DuckDBColumnType.INTEGER);
+            info.addResultColumn("value", DuckDBColumnType.VARCHAR);
+            return null;
         }
 
-        /** Empties the stage; dropped rather than deleted, since DuckDB frees an in-memory table's blocks only with the table. */
-        void clear() throws SQLException {
-            try {
-                closeAppender();
-            } catch (SQLException e) {
-                // the rows are dropped below either way
+        @Override
+        public int[] init(DuckDBTableFunctionInitInfo info) {
+            info.setMaxThreads(1);
+            return new int[1];
+        }
+
+        @Override
+        public long apply(DuckDBTableFunctionCallInfo info, DuckDBDataChunkWriter out) {
+            int[] next = info.getInitData();
+            Stage r = stage.reading;
+            int total = r == null ? 0 : r.texts.size();
+            int n = (int) Math.min(out.capacity(), total - next[0]);
+            if (n <= 0) {
+                return 0;
             }
-            try (Statement st = connection.createStatement()) {
-                st.execute("CREATE OR REPLACE TABLE " + table + " (" + STAGE_COLUMNS + ")");
-            } finally {
-                staged = 0;
-                minTime = Long.MAX_VALUE;
+            DuckDBWritableVector epochs = out.vector(0);
+            DuckDBWritableVector ids = out.vector(1);
+            DuckDBWritableVector values = out.vector(2);
+            for (int i = 0; i < n; i++) {
+                int k = next[0] + i;
+                epochs.setInt(i, r.textEpochs[k]);
+                ids.setInt(i, r.textIds[k]);
+                values.setString(i, r.texts.get(k));
             }
+            next[0] += n;
+            return n;
+        }
+    }
+
+    /** Moves the staged rows into the file, with their texts and late rollups, in one transaction. */
+    private void commitStage(long mark) throws SQLException {
+        stage.reading = stage;
+        conn.setAutoCommit(false);
+        try (Statement st = conn.createStatement()) {
+            st.execute("INSERT INTO flows SELECT * FROM flowlens_staged_flows()");
+            if (!stage.texts.isEmpty()) {
+                st.execute("INSERT INTO texts SELECT * FROM flowlens_staged_texts()");
+            }
+            if (stage.minTime < mark) {
+                // records filed in minutes already rolled up: their rollups go in with them
+                for (String sql : rollupInserts("flowlens_staged_flows() AS staged", "time_ms < " + mark)) {
+                    st.execute(sql);
+                }
+            }
+            conn.commit();
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(conn);
+            throw e;
+        } finally {
+            stage.reading = null;
+            conn.setAutoCommit(true);
         }
     }
 
@@ -191,6 +370,8 @@ final class DuckDbEngine implements SqlEngine {
         int capacity = FIRST_CAPACITY;
         int n;
         long minTime = Long.MAX_VALUE;
+        /** The dictionary epoch of the text numbers once staged. */
+        int epoch;
 
         /** Makes room for one more record. */
         void ensureRoom() {
@@ -221,7 +402,8 @@ final class DuckDbEngine implements SqlEngine {
     /** Fills chunks; text is numbered per chunk, most of it the few strings enrichers intern. */
     static final class DuckEncoder implements Encoder, RowSink {
         private final Map<String, Integer> ids = new HashMap<>();
-        private DuckChunk chunk = new DuckChunk();
+        private final ChunkPool pool;
+        private DuckChunk chunk;
         private int row;
         private int col;
 
@@ -282,9 +464,48 @@ final class DuckDbEngine implements SqlEngine {
         @Override
         public Chunk finish() {
             DuckChunk done = chunk;
-            chunk = new DuckChunk();
+            chunk = pool.take();
             ids.clear();
             return done;
+        }
+
+        DuckEncoder(ChunkPool pool) {
+            this.pool = pool;
+            this.chunk = pool.take();
+        }
+    }
+
+    /**
+     * Chunks the writer has committed, for the encoder to fill again: the queue and the stage hold
+     * up to a few hundred megabytes of chunks at full speed, and reusing them keeps them out of the
+     * young generation, where the collector would copy them again and again while they wait.
+     */
+    static final class ChunkPool {
+        /** Chunks kept at most: what is beyond goes to the collector. */
+        static final int MAX = 12;
+        private final ConcurrentLinkedQueue<DuckChunk> free = new ConcurrentLinkedQueue<>();
+        private final AtomicInteger size = new AtomicInteger();
+
+        DuckChunk take() {
+            DuckChunk c = free.poll();
+            if (c == null) {
+                return new DuckChunk();
+            }
+            size.decrementAndGet();
+            return c;
+        }
+
+        /** Takes back a chunk nothing refers to any more. */
+        void give(DuckChunk c) {
+            if (size.incrementAndGet() > MAX) {
+                size.decrementAndGet();
+                return;
+            }
+            c.n = 0;
+            c.minTime = Long.MAX_VALUE;
+            c.epoch = 0;
+            c.dictionary.clear();
+            free.offer(c);
         }
     }
 
@@ -324,7 +545,9 @@ final class DuckDbEngine implements SqlEngine {
             engine.createSchema(nowMillis);
             readRoot = conn.duplicate();
             engine.readRoot = readRoot;
-            engine.stage = engine.new Stage(conn);
+            engine.stage = new Stage();
+            DuckDBFunctions.tableFunction().withName("flowlens_staged_flows").withFunction(engine.new StagedFlows()).register(conn);
+            DuckDBFunctions.tableFunction().withName("flowlens_staged_texts").withFunction(engine.new StagedTexts()).register(conn);
             return engine;
         } catch (SQLException | RuntimeException e) {
             closeQuietly(readRoot);
@@ -375,7 +598,11 @@ final class DuckDbEngine implements SqlEngine {
             }
             conn.setAutoCommit(false);
             try {
-                st.execute("CREATE TABLE IF NOT EXISTS flows (" + cols + ")");
+                st.execute("CREATE TABLE IF NOT EXISTS flows (" + cols + ", text_epoch INTEGER)");
+                st.execute("CREATE TABLE IF NOT EXISTS texts (epoch INTEGER, id INTEGER, value VARCHAR)");
+                st.execute("CREATE TABLE IF NOT EXISTS alerts (alert_id VARCHAR, detector VARCHAR, alert_key VARCHAR, severity VARCHAR, "
+                        + "state VARCHAR, event VARCHAR, event_ms BIGINT, seq BIGINT, first_ms BIGINT, last_ms BIGINT, value DOUBLE, "
+                        + "threshold DOUBLE, message VARCHAR, evidence VARCHAR, ack_by VARCHAR, ack_note VARCHAR)");
                 st.execute("CREATE TABLE IF NOT EXISTS rollup_protocol (minute_ms BIGINT, protocol INTEGER, bytes BIGINT, packets BIGINT, flows BIGINT)");
                 st.execute("CREATE TABLE IF NOT EXISTS rollup_port (minute_ms BIGINT, protocol INTEGER, port INTEGER, bytes BIGINT, packets BIGINT, flows BIGINT)");
                 st.execute("CREATE TABLE IF NOT EXISTS rollup_host (minute_ms BIGINT, addr_hi BIGINT, addr_lo BIGINT, bytes_sent BIGINT, "
@@ -391,7 +618,11 @@ final class DuckDbEngine implements SqlEngine {
                 conn.setAutoCommit(true);
             }
             rolledUpTo = value(st, "rollup_watermark", 0);
-            st.execute("ATTACH IF NOT EXISTS ':memory:' AS " + STAGE_DB);
+            try (ResultSet rs = st.executeQuery("SELECT coalesce(max(epoch), 0) FROM texts")) {
+                rs.next();
+                // rows of a later epoch without texts hold no text numbers: reusing it is harmless
+                epoch = rs.getInt(1) + 1;
+            }
         }
     }
 
@@ -406,7 +637,7 @@ final class DuckDbEngine implements SqlEngine {
             case INT64 -> "BIGINT";
             case INT32 -> "INTEGER";
             case FLOAT32 -> "FLOAT";
-            case STRING -> "VARCHAR";
+            case STRING -> "INTEGER"; // a number of the texts table
         };
     }
 
@@ -433,7 +664,7 @@ final class DuckDbEngine implements SqlEngine {
 
     @Override
     public Encoder encoder() {
-        return new DuckEncoder();
+        return new DuckEncoder(pool);
     }
 
     @Override
@@ -443,29 +674,53 @@ final class DuckDbEngine implements SqlEngine {
         if (n == 0) {
             return;
         }
-        try {
-            DuckDBAppender a = stage.appender();
-            a.beginRow();
-            int l = 0, i = 0, f = 0, t = 0;
-            // a list row takes an array of exactly its length
-            boolean exact = n == c.capacity;
-            for (Column col : COLUMNS) {
-                switch (col.kind()) {
-                    case INT64 -> a.append(exact ? c.longs[l++] : Arrays.copyOf(c.longs[l++], n));
-                    case INT32 -> a.append(exact ? c.ints[i++] : Arrays.copyOf(c.ints[i++], n));
-                    case FLOAT32 -> a.append(exact ? c.floats[f++] : Arrays.copyOf(c.floats[f++], n));
-                    case STRING -> a.append(exact ? c.strings[t++] : Arrays.copyOf(c.strings[t++], n));
-                }
+        int[] ids = globalIds(c.dictionary);
+        for (int[] column : c.strings) {
+            for (int r = 0; r < n; r++) {
+                column[r] = ids[column[r]];
             }
-            a.append(c.dictionary);
-            a.endRow();
-        } catch (SQLException e) {
-            throw new StoreException("staging failed: " + e.getMessage(), e);
         }
+        c.epoch = epoch;
+        c.dictionary.clear();
+        stage.chunks.add(c);
         stage.staged += n;
         if (c.minTime < stage.minTime) {
             stage.minTime = c.minTime;
         }
+    }
+
+    /**
+     * The dictionary numbers of a chunk's texts, indexed by the chunk's own numbers (0, no text,
+     * stays 0); texts the epoch has not seen yet are staged to be written with the chunk.
+     */
+    private int[] globalIds(List<String> dictionary) {
+        if (textIds.size() + dictionary.size() > epochTexts) {
+            newEpoch();
+        }
+        int[] ids = new int[dictionary.size() + 1];
+        for (int i = 0; i < dictionary.size(); i++) {
+            String text = dictionary.get(i);
+            Integer id = textIds.get(text);
+            if (id == null) {
+                id = ++lastTextId;
+                stage.addText(epoch, id, text);
+                textIds.put(text, id);
+            }
+            ids[i + 1] = id;
+        }
+        return ids;
+    }
+
+    /** The current dictionary epoch (writer thread; tests). */
+    int epoch() {
+        return epoch;
+    }
+
+    /** Starts numbering texts afresh; rows already staged keep the epoch they were staged with. */
+    private void newEpoch() {
+        epoch++;
+        lastTextId = 0;
+        textIds.clear();
     }
 
     @Override
@@ -479,9 +734,17 @@ final class DuckDbEngine implements SqlEngine {
             return;
         }
         try {
-            stage.closeAppender();
-            stage.commit(rolledUpTo);
-            stage.clear();
+            commitStage(rolledUpTo);
+            stage.clear(pool);
+        } catch (SQLException e) {
+            throw new StoreException("writing to " + file + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void execute(String statement) {
+        try (Statement st = conn.createStatement()) {
+            st.execute(statement);
         } catch (SQLException e) {
             throw new StoreException("writing to " + file + " failed: " + e.getMessage(), e);
         }
@@ -489,11 +752,9 @@ final class DuckDbEngine implements SqlEngine {
 
     @Override
     public void discard() {
-        try {
-            stage.clear();
-        } catch (SQLException e) {
-            throw new StoreException("clearing the staging table failed: " + e.getMessage(), e);
-        }
+        // the staged texts go with the records: numbers given out since the last commit are void
+        newEpoch();
+        stage.clear(pool);
     }
 
     private static void rollbackQuietly(DuckDBConnection c) {
@@ -560,6 +821,10 @@ final class DuckDbEngine implements SqlEngine {
             for (String table : new String[] {"rollup_protocol", "rollup_port", "rollup_host"}) {
                 removed += st.executeUpdate("DELETE FROM " + table + " WHERE minute_ms < " + StoreSql.literal(rollupCutoffMillis));
             }
+            removed += st.executeUpdate("DELETE FROM alerts WHERE event_ms < " + StoreSql.literal(rollupCutoffMillis));
+            // texts of epochs no row refers to; the current epoch's stay for the rows still to come
+            removed += st.executeUpdate("DELETE FROM texts WHERE epoch < least(" + epoch + ", (SELECT coalesce(min(text_epoch), " + epoch
+                    + ") FROM flows))");
         } catch (SQLException e) {
             throw new StoreException("removing old records from " + file + " failed: " + e.getMessage(), e);
         }

@@ -3,19 +3,14 @@ package org.flowlens.store.duckdb;
 import java.nio.file.Path;
 import java.util.function.LongSupplier;
 
-import org.flowlens.api.flow.FlowBatch;
+import org.flowlens.api.alert.AlertTopics;
 import org.flowlens.api.metrics.Metrics;
 import org.flowlens.api.pipeline.FlowConsumer;
-import org.flowlens.api.query.Metric;
-import org.flowlens.api.store.FlowPage;
-import org.flowlens.api.store.FlowSearch;
 import org.flowlens.api.store.FlowStore;
-import org.flowlens.api.store.Series;
-import org.flowlens.api.store.StoreStatus;
-import org.flowlens.api.store.TopTalkers;
 import org.flowlens.store.sql.SqlEngine;
 import org.flowlens.store.sql.SqlFlowStore;
 import org.flowlens.store.sql.StoreException;
+import org.flowlens.store.sql.StoreComponent;
 import org.flowlens.store.sql.StoreSettings;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -23,6 +18,8 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.event.EventConstants;
+import org.osgi.service.event.EventHandler;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -33,20 +30,21 @@ import org.slf4j.LoggerFactory;
 /**
  * The embedded flow store: every enriched batch the pipeline delivers is written to a DuckDB
  * file, and the web API searches and summarises it through {@link FlowStore}. On by default
- * through {@code config/flowlens.store.cfg}; deleting that file turns it off.
+ * through {@code config/flowlens.store.cfg}; deleting that file turns it off. It also keeps the
+ * alert history from the alert events on Event Admin.
  */
-@Component(service = {FlowConsumer.class, FlowStore.class}, configurationPid = DuckDbStore.PID,
+@Component(service = {FlowConsumer.class, FlowStore.class, EventHandler.class}, configurationPid = DuckDbStore.PID,
         configurationPolicy = ConfigurationPolicy.REQUIRE,
-        property = {FlowConsumer.NAME + "=store", FlowStore.ENGINE + "=duckdb"})
+        property = {FlowConsumer.NAME + "=store", FlowStore.ENGINE + "=duckdb", EventConstants.EVENT_TOPIC + "=" + AlertTopics.ALL})
 @Designate(ocd = DuckDbStore.Config.class)
-public class DuckDbStore implements FlowConsumer, FlowStore {
+public class DuckDbStore extends StoreComponent {
     static final String PID = "flowlens.store";
     private static final Logger LOG = LoggerFactory.getLogger(DuckDbStore.class);
     private static final long CLOSE_WAIT_MILLIS = 30_000;
 
     @ObjectClassDefinition(name = "Flowlens flow store (DuckDB)",
-            description = "Keeps raw flow records and per-minute rollups in an embedded DuckDB file for log search and "
-                    + "history. Records are written in batches off the pipeline; a crash loses at most the last flush "
+            description = "Keeps raw flow records, per-minute rollups and the alert history in an embedded DuckDB "
+                    + "file for log search and history. Records are written in batches off the pipeline; a crash loses at most the last flush "
                     + "interval. Changes apply live.")
     public @interface Config {
         @AttributeDefinition(name = "Database file", description = "The DuckDB file, relative to the working directory "
@@ -66,7 +64,8 @@ public class DuckDbStore implements FlowConsumer, FlowStore {
         int rawRetentionDays() default 7;
 
         @AttributeDefinition(name = "Rollup retention (months)", description = "Whole UTC months of per-minute rollups "
-                + "kept before this month (1-1200); they serve trends and top talkers beyond the raw retention.")
+                + "kept before this month (1-1200); they serve trends and top talkers beyond the raw retention. The alert "
+                + "history is kept as long.")
         int rollupRetentionMonths() default 13;
 
         @AttributeDefinition(name = "Address filter", description = "Address blocks such as 10.0.0.0/8 or 2001:db8::/32: "
@@ -186,41 +185,8 @@ public class DuckDbStore implements FlowConsumer, FlowStore {
     }
 
     /** The store behind the service: its writer can be flushed and watched (tests, benchmarks). */
+    @Override
     public SqlFlowStore store() {
         return store;
-    }
-
-    // ---- FlowConsumer -----------------------------------------------------------------------
-
-    @Override
-    public void accept(FlowBatch batch) {
-        store.accept(batch);
-    }
-
-    // ---- FlowStore --------------------------------------------------------------------------
-
-    @Override
-    public FlowPage search(FlowSearch search) {
-        return store.search(search);
-    }
-
-    @Override
-    public TopTalkers topTalkers(long fromMillis, long toMillis, Metric order, int limit) {
-        return store.topTalkers(fromMillis, toMillis, order, limit);
-    }
-
-    @Override
-    public Series protocolSeries(long fromMillis, long toMillis, long stepMillis, Metric order, int limit) {
-        return store.protocolSeries(fromMillis, toMillis, stepMillis, order, limit);
-    }
-
-    @Override
-    public Series portSeries(long fromMillis, long toMillis, long stepMillis, Metric order, int limit) {
-        return store.portSeries(fromMillis, toMillis, stepMillis, order, limit);
-    }
-
-    @Override
-    public StoreStatus status() {
-        return store.status();
     }
 }

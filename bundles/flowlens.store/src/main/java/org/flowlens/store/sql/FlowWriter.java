@@ -1,8 +1,12 @@
 package org.flowlens.store.sql;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
@@ -29,6 +33,9 @@ import org.slf4j.LoggerFactory;
  * <p>A failed commit is tried again at the next interval; after three failures the staged
  * records are dropped and counted, so a broken disk or an unreachable server never grows memory
  * beyond the queue.
+ *
+ * <p>Alert events ({@link #acceptAlert}) wait in a queue of their own, bounded too, and the writer
+ * inserts them into the {@code alerts} table after each commit, with the same three attempts.
  */
 public final class FlowWriter {
     private static final Logger LOG = LoggerFactory.getLogger(FlowWriter.class);
@@ -40,6 +47,9 @@ public final class FlowWriter {
     private static final long MAINTENANCE_RETRY_NANOS = TimeUnit.MINUTES.toNanos(1);
     private static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final int MAX_ATTEMPTS = 3;
+    /** Alert events that may wait for the writer; beyond it they are dropped and counted. */
+    public static final int MAX_QUEUED_ALERTS = 10_000;
+    private static final int ALERTS_PER_INSERT = 500;
 
     private enum Kind { FLUSH, MAINTAIN, REPLACE, STOP }
 
@@ -67,6 +77,10 @@ public final class FlowWriter {
     /** The engine the encoder belongs to; guarded by {@link #encoderLock}. */
     private SqlEngine encoderEngine;
 
+    private final ConcurrentLinkedQueue<StoredAlert> alerts = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queuedAlerts = new AtomicInteger();
+    /** Orders alert events of one millisecond: microseconds since the epoch at start, then one up per event. */
+    private final AtomicLong alertSequence = new AtomicLong(System.currentTimeMillis() * 1_000);
     private final LongAdder accepted = new LongAdder();
     private final LongAdder dropped = new LongAdder();
     private final LongAdder filtered = new LongAdder();
@@ -83,11 +97,17 @@ public final class FlowWriter {
     private final Counter writeErrors;
     private final Counter maintenanceErrors;
     private final Histogram commitSeconds;
+    private final Counter alertsWritten;
+    private final Counter alertsDroppedQueueFull;
+    private final Counter alertsDroppedWriteError;
+    private final Counter alertsDroppedStopped;
 
     // writer thread only
     /** Requests met while switching engines, answered before the queue. */
     private final java.util.ArrayDeque<Object> deferred = new java.util.ArrayDeque<>();
     private int attempts;
+    private final List<StoredAlert> pendingAlerts = new ArrayList<>();
+    private int alertAttempts;
     private long rawCutoffApplied = Long.MIN_VALUE;
     private long rollupCutoffApplied = Long.MIN_VALUE;
     private long lastRetentionNanos;
@@ -123,6 +143,11 @@ public final class FlowWriter {
         maintenanceErrors = metrics.counter("flowlens_store_errors_total", errHelp, "store", name, "operation", "maintenance");
         commitSeconds = metrics.histogram("flowlens_store_commit_duration_seconds", "Time a flow store took to commit one flush",
                 new double[] {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10}, "store", name);
+        alertsWritten = metrics.counter("flowlens_store_written_alerts_total", "Alert events a flow store wrote", "store", name);
+        String alertDropHelp = "Alert events a flow store lost, by reason";
+        alertsDroppedQueueFull = metrics.counter("flowlens_store_dropped_alerts_total", alertDropHelp, "store", name, "reason", "queue_full");
+        alertsDroppedWriteError = metrics.counter("flowlens_store_dropped_alerts_total", alertDropHelp, "store", name, "reason", "write_error");
+        alertsDroppedStopped = metrics.counter("flowlens_store_dropped_alerts_total", alertDropHelp, "store", name, "reason", "stopping");
         metrics.gauge("flowlens_store_queued_records", "Records waiting for a flow store's writer", queued::get, "store", name);
         thread = new Thread(this::run, "flowlens-store-" + name);
         thread.setDaemon(true);
@@ -172,6 +197,32 @@ public final class FlowWriter {
             filtered.add(skipped);
             filteredCounter.add(skipped);
         }
+    }
+
+    /** The sequence number of the next alert event. */
+    public long nextAlertSequence() {
+        return alertSequence.incrementAndGet();
+    }
+
+    /**
+     * Queues an alert event, written with the next flush; never blocks. When the queue already
+     * holds {@link #MAX_QUEUED_ALERTS} events, or the writer stopped, the event is dropped and
+     * counted.
+     *
+     * @return true when queued
+     */
+    public boolean acceptAlert(StoredAlert alert) {
+        if (closed) {
+            alertsDroppedStopped.increment();
+            return false;
+        }
+        if (queuedAlerts.incrementAndGet() > MAX_QUEUED_ALERTS) {
+            queuedAlerts.decrementAndGet();
+            alertsDroppedQueueFull.increment();
+            return false;
+        }
+        alerts.offer(alert);
+        return true;
     }
 
     private void drop(Counter reason, long n) {
@@ -317,6 +368,7 @@ public final class FlowWriter {
                 if (System.nanoTime() - nextCommit >= 0) {
                     takeEncoded();
                     commit();
+                    writeAlerts();
                     nextCommit = System.nanoTime() + flushNanos();
                 }
                 maintainIfDue(false);
@@ -419,6 +471,41 @@ public final class FlowWriter {
         }
     }
 
+    /** Writes the queued alert events; a failed write is tried again at the next interval, three times. */
+    private void writeAlerts() {
+        StoredAlert a;
+        while (pendingAlerts.size() < MAX_QUEUED_ALERTS && (a = alerts.poll()) != null) {
+            queuedAlerts.decrementAndGet();
+            pendingAlerts.add(a);
+        }
+        if (pendingAlerts.isEmpty()) {
+            return;
+        }
+        SqlEngine e = engine;
+        int done = 0;
+        try {
+            while (done < pendingAlerts.size()) {
+                List<StoredAlert> part = pendingAlerts.subList(done, Math.min(pendingAlerts.size(), done + ALERTS_PER_INSERT));
+                e.execute(AlertSql.insert(e.dialect(), part));
+                done += part.size();
+                alertsWritten.add(part.size());
+            }
+            pendingAlerts.clear();
+            alertAttempts = 0;
+        } catch (RuntimeException ex) {
+            pendingAlerts.subList(0, done).clear();
+            writeErrors.increment();
+            if (++alertAttempts >= MAX_ATTEMPTS) {
+                alertAttempts = 0;
+                alertsDroppedWriteError.add(pendingAlerts.size());
+                noteWriteError("writing alerts failed " + MAX_ATTEMPTS + " times, " + pendingAlerts.size() + " alert events dropped", ex);
+                pendingAlerts.clear();
+            } else {
+                noteWriteError("writing alerts failed (attempt " + alertAttempts + " of " + MAX_ATTEMPTS + ")", ex);
+            }
+        }
+    }
+
     private void noteWriteError(String what, RuntimeException ex) {
         lastError = what + ": " + ex.getMessage();
         long now = System.nanoTime();
@@ -434,6 +521,7 @@ public final class FlowWriter {
             case FLUSH -> {
                 takeEncoded();
                 commit();
+                writeAlerts();
                 if (engine.staged() > 0) {
                     r.done().completeExceptionally(new StoreException("flow store " + name + ": " + lastError));
                 } else {
@@ -443,6 +531,7 @@ public final class FlowWriter {
             case MAINTAIN -> {
                 takeEncoded();
                 commit();
+                writeAlerts();
                 RuntimeException failure = maintainIfDue(true);
                 if (failure != null) {
                     r.done().completeExceptionally(failure);
@@ -469,10 +558,15 @@ public final class FlowWriter {
                     }
                 }
                 commit();
+                writeAlerts();
                 int left = engine.staged();
                 if (left > 0) {
                     drop(droppedWriteError, left);
                     engine.discard();
+                }
+                if (!pendingAlerts.isEmpty()) {
+                    alertsDroppedWriteError.add(pendingAlerts.size());
+                    pendingAlerts.clear();
                 }
                 r.done().complete(null);
                 return true;

@@ -10,7 +10,8 @@ import org.osgi.annotation.versioning.ConsumerType;
  * <p>Tables: {@code flows} with the {@link Column}s; {@code rollup_protocol} (minute_ms, protocol,
  * bytes, packets, flows); {@code rollup_port} (minute_ms, protocol, port, bytes, packets, flows)
  * where port is {@link StoreSql#SERVICE_PORT}; {@code rollup_host} (minute_ms, addr_hi, addr_lo,
- * bytes_sent, bytes_received, packets_sent, packets_received, flows_sent, flows_received).
+ * bytes_sent, bytes_received, packets_sent, packets_received, flows_sent, flows_received);
+ * {@code alerts} with the columns of {@link AlertSql#COLUMNS}, kept as long as the rollups.
  * Rollups hold per-minute sums, possibly in several rows per key that queries add up.
  *
  * <p>Records reach an engine in two steps: an {@link Encoder}, used by the thread that hands
@@ -47,6 +48,14 @@ public interface SqlEngine extends AutoCloseable {
 
     /** Forgets the staged records. */
     void discard();
+
+    /**
+     * Runs one write statement on its own, e.g. an insert into the {@code alerts} table
+     * ({@link AlertSql}); when this returns it survives a crash of the process.
+     *
+     * @throws StoreException when the write failed
+     */
+    void execute(String statement);
 
     /**
      * Every raw record filed before this time is counted in the rollups, and so is every record

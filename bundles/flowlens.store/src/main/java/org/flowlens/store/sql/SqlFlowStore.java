@@ -20,12 +20,16 @@ import org.flowlens.api.flow.Protocols;
 import org.flowlens.api.metrics.Metrics;
 import org.flowlens.api.query.Metric;
 import org.flowlens.api.query.Point;
+import org.flowlens.api.alert.AlertEntry;
+import org.flowlens.api.store.AlertPage;
+import org.flowlens.api.store.AlertSearch;
 import org.flowlens.api.store.FlowPage;
 import org.flowlens.api.store.FlowSearch;
 import org.flowlens.api.store.FlowStore;
 import org.flowlens.api.store.Series;
 import org.flowlens.api.store.StoreStatus;
 import org.flowlens.api.store.TopTalkers;
+import org.osgi.service.event.Event;
 
 /**
  * A {@link FlowStore} over any {@link SqlEngine}: a {@link FlowWriter} feeds the engine, and the
@@ -33,8 +37,6 @@ import org.flowlens.api.store.TopTalkers;
  * minutes the engine has rolled up from the rollup tables and everything else from the raw table.
  */
 public final class SqlFlowStore implements FlowStore {
-    private static final String COLUMNS = Column.names();
-
     private final FlowWriter writer;
     private final LongSupplier clock;
 
@@ -83,6 +85,51 @@ public final class SqlFlowStore implements FlowStore {
         writer.close(waitMillis);
     }
 
+    // ---- alerts -------------------------------------------------------------------------------
+
+    /**
+     * Queues an Event Admin alert event to be written with the next flush; never blocks. Events
+     * that are not alert events are ignored.
+     *
+     * @return true when queued
+     */
+    public boolean acceptAlert(Event event) {
+        StoredAlert a = StoredAlert.of(event, writer.nextAlertSequence());
+        return a != null && writer.acceptAlert(a);
+    }
+
+    @Override
+    public AlertPage alerts(AlertSearch s) {
+        Objects.requireNonNull(s, "search");
+        SqlEngine e = writer.engine();
+        Dialect d = e.dialect();
+        String table = d.table("alerts");
+        String where = AlertSql.where(d, s);
+        String count = "SELECT " + d.int64("count(DISTINCT alert_id)") + " FROM " + table + " WHERE " + where;
+        String page = "SELECT alert_id, max(event_ms) AS latest FROM " + table + " WHERE " + where
+                + " GROUP BY alert_id ORDER BY latest DESC, alert_id LIMIT " + s.limit() + " OFFSET " + s.offset();
+        return e.read(reads -> {
+            long[] total = new long[1];
+            reads.query(count, row -> total[0] = row.int64(0));
+            List<String> ids = new ArrayList<>();
+            if (s.offset() < total[0]) {
+                reads.query(page, row -> ids.add(row.string(0)));
+            }
+            Map<String, AlertSql.Folder> folders = new HashMap<>();
+            if (!ids.isEmpty()) {
+                reads.query(AlertSql.events(d, ids), row -> folders.computeIfAbsent(row.string(0), k -> new AlertSql.Folder()).add(row));
+            }
+            List<AlertEntry> out = new ArrayList<>(ids.size());
+            for (String id : ids) {
+                AlertSql.Folder f = folders.get(id);
+                if (f != null) {
+                    out.add(f.entry());
+                }
+            }
+            return new AlertPage(s, total[0], out, clock.getAsLong());
+        });
+    }
+
     // ---- log search ---------------------------------------------------------------------------
 
     @Override
@@ -124,8 +171,7 @@ public final class SqlFlowStore implements FlowStore {
             case BYTES -> "bytes DESC, time_ms DESC, received_ms DESC, " + tieBreak;
         };
         String count = "SELECT count(*) FROM " + flows + " WHERE " + where;
-        String page = "SELECT " + COLUMNS + " FROM " + flows + " WHERE " + where + " ORDER BY " + order + " LIMIT "
-                + s.limit() + " OFFSET " + s.offset();
+        String page = e.dialect().flowPage(where.toString(), order, s.limit(), s.offset());
         return e.read(reads -> {
             long[] total = new long[1];
             reads.query(count, row -> total[0] = row.int64(0));

@@ -149,6 +149,7 @@ class DuckDbStoreTest {
         @Override public int staged() { return engine.staged(); }
         @Override public void commit() { engine.commit(); }
         @Override public void discard() { engine.discard(); }
+        @Override public void execute(String statement) { engine.execute(statement); }
         @Override public long rolledUpTo() { return engine.rolledUpTo(); }
         @Override public void rollUp(long toMillis) { engine.rollUp(toMillis); }
         @Override public void retain(long raw, long rollup) { engine.retain(raw, rollup); }

@@ -16,6 +16,10 @@ import org.flowlens.api.flow.FlowBatch;
 import org.flowlens.api.flow.FlowRecord;
 import org.flowlens.api.metrics.Metrics;
 import org.flowlens.api.query.Metric;
+import org.flowlens.api.alert.Alert;
+import org.flowlens.api.alert.AlertEntry;
+import org.flowlens.api.store.AlertPage;
+import org.flowlens.api.store.AlertSearch;
 import org.flowlens.api.store.FlowPage;
 import org.flowlens.api.store.FlowSearch;
 import org.flowlens.api.store.Series;
@@ -230,6 +234,79 @@ public abstract class StoreContractTest {
     }
 
     // ---- retention, filter, status ----------------------------------------------------------
+
+    // ---- alerts -----------------------------------------------------------------------------
+
+    @Test
+    void keepsTheAlertHistory() throws Exception {
+        SqlFlowStore store = store();
+        long t = T0 - HOUR;
+        Alert raised = Alerts.alert("portscan/10.0.0.5/" + t, "portscan", "10.0.0.5", Alert.State.RAISED, t, t, 150);
+        List<Alert> published = new ArrayList<>();
+        assertTrue(store.acceptAlert(Alerts.event(raised)));
+        published.add(raised);
+        for (int i = 1; i <= 20; i++) {
+            Alert ongoing = Alerts.alert(raised.id(), "portscan", "10.0.0.5", Alert.State.ONGOING, t, t + i * 1_000, 150 + i);
+            store.acceptAlert(Alerts.event(ongoing));
+            published.add(ongoing);
+        }
+        Alert resolved = Alerts.alert(raised.id(), "portscan", "10.0.0.5", Alert.State.RESOLVED, t, t + 60_000, 90);
+        store.acceptAlert(Alerts.event(resolved));
+        published.add(resolved);
+        store.acceptAlert(Alerts.acknowledged(resolved, "ops", "known scanner", t + 61_000));
+        // a second alert from a publisher that does not share the type, and a third of another detector
+        Alert other = Alerts.alert("bandwidth/total/" + t, "bandwidth", "total", Alert.State.RAISED, t + 25_500, t + 25_500, 1e12);
+        assertTrue(store.acceptAlert(Alerts.plainEvent(other)));
+        Alert third = Alerts.alert("portscan/10.0.0.6/" + t, "portscan", "10.0.0.6", Alert.State.RAISED, t + 30_000, t + 30_000,
+                Double.POSITIVE_INFINITY);
+        store.acceptAlert(Alerts.event(third));
+        assertFalse(store.acceptAlert(new org.osgi.service.event.Event("org/flowlens/other/TOPIC", java.util.Map.of())));
+        store.writer().flush().get(60, TimeUnit.SECONDS);
+
+        AlertPage all = store.alerts(AlertSearch.between(T0 - DAY, T0));
+        assertEquals(3, all.total());
+        assertEquals(List.of(raised.id(), third.id(), other.id()), all.alerts().stream().map(e -> e.alert().id()).toList(),
+                "most recently updated first");
+        AlertEntry scan = all.alerts().get(0);
+        assertEquals(resolved, scan.alert(), "the alert as last published, evidence and all");
+        assertEquals(22, scan.updates());
+        assertEquals(AlertEntry.TIMELINE, scan.timeline().size());
+        assertEquals(raised, scan.timeline().get(0), "the timeline keeps the first event");
+        assertEquals(published.subList(published.size() - AlertEntry.TIMELINE + 1, published.size()),
+                scan.timeline().subList(1, AlertEntry.TIMELINE), "and the most recent ones");
+        assertEquals("ops", scan.acknowledgement().by());
+        assertEquals("known scanner", scan.acknowledgement().note());
+        assertEquals(t + 61_000, scan.acknowledgement().millis());
+        assertEquals(other, all.alerts().get(2).alert());
+        assertNull(all.alerts().get(2).acknowledgement());
+        assertEquals(third, all.alerts().get(1).alert());
+
+        assertEquals(List.of(raised.id(), third.id()), ids(store.alerts(AlertSearch.between(T0 - DAY, T0).detector("portscan"))));
+        assertEquals(List.of(third.id()), ids(store.alerts(AlertSearch.between(T0 - DAY, T0).key("10.0.0.6"))));
+        assertEquals(List.of(other.id()), ids(store.alerts(AlertSearch.between(t + 25_000, t + 26_000))),
+                "alerts with an event in the range");
+        assertEquals(0, store.alerts(AlertSearch.between(T0 - DAY, T0).detector("it's")).total());
+        AlertPage second = store.alerts(AlertSearch.between(T0 - DAY, T0).page(1, 1));
+        assertEquals(3, second.total());
+        assertEquals(List.of(third.id()), ids(second));
+        assertTrue(second.hasMore());
+        assertTrue(store.alerts(AlertSearch.between(T0 - DAY, T0).page(3, 10)).alerts().isEmpty());
+    }
+
+    @Test
+    void alertsAreKeptAsLongAsTheRollups() throws Exception {
+        SqlFlowStore store = store(new StoreSettings(1_000, 1_000_000, 7, 13, List.of(), StoreSettings.TimeSource.RECEIVED));
+        long june = Instant.parse("2024-06-15T10:00:00Z").toEpochMilli();
+        long december = Instant.parse("2023-12-15T10:00:00Z").toEpochMilli();
+        store.acceptAlert(Alerts.event(Alerts.alert("a/june", "flood", "192.0.2.1", Alert.State.RAISED, june, june, 1)));
+        store.acceptAlert(Alerts.event(Alerts.alert("a/december", "flood", "192.0.2.2", Alert.State.RAISED, december, december, 1)));
+        store.writer().maintain().get(60, TimeUnit.SECONDS);
+        assertEquals(List.of("a/june"), ids(store.alerts(AlertSearch.between(0, T0))), "alerts older than 13 whole months are gone");
+    }
+
+    private static List<String> ids(AlertPage page) {
+        return page.alerts().stream().map(e -> e.alert().id()).toList();
+    }
 
     @Test
     void retentionRemovesWholeDaysAndMonthsLive() throws Exception {
