@@ -39,6 +39,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class FlowWriter {
     private static final Logger LOG = LoggerFactory.getLogger(FlowWriter.class);
+    /** Heap a queued record takes in the encoder's column arrays (about 280 bytes), rounded up. */
+    private static final long QUEUED_RECORD_BYTES = 300;
+    /**
+     * The most records the queue holds whatever its setting: a quarter of the heap, so that a
+     * small JVM (128 MB on a 512 MB machine) drops and counts batches instead of running out of memory.
+     */
+    static final long HEAP_QUEUE_LIMIT = Runtime.getRuntime().maxMemory() / 4 / QUEUED_RECORD_BYTES;
     /** Minutes are rolled up once they are this far in the past. */
     public static final long ROLLUP_DELAY_MILLIS = 60_000;
     /** The most records staged before a commit, whatever the interval. */
@@ -130,6 +137,10 @@ public final class FlowWriter {
         this.settings = settings;
         this.metrics = metrics;
         this.clock = clock;
+        if (settings.queueRecords() > HEAP_QUEUE_LIMIT) {
+            LOG.info("Flow store {}: the queue holds at most {} records, a quarter of this JVM's heap, not the {} configured",
+                    name, HEAP_QUEUE_LIMIT, settings.queueRecords());
+        }
         acceptedCounter = metrics.counter("flowlens_store_accepted_records_total", "Records handed to a flow store", "store", name);
         writtenCounter = metrics.counter("flowlens_store_written_records_total", "Records a flow store wrote and committed", "store", name);
         filteredCounter = metrics.counter("flowlens_store_filtered_records_total",
@@ -172,7 +183,7 @@ public final class FlowWriter {
             drop(droppedStopped, n);
             return;
         }
-        if (queued.get() + n > s.queueRecords()) {
+        if (queued.get() + n > Math.min(s.queueRecords(), HEAP_QUEUE_LIMIT)) {
             drop(droppedQueueFull, n);
             return;
         }
