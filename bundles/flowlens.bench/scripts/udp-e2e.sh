@@ -17,6 +17,7 @@
 #   --steps N             bisection steps per collector and format (default 5)
 #   --out FILE            also write the Markdown report to FILE
 #   --buffer BYTES        receive buffer every collector asks for (default 8388608)
+#   --java-options=OPTS   JVM options for Flowlens, space-separated, e.g. --java-options="-Xmx1g -Xlog:gc" (default none: the JVM's defaults)
 #
 # Needs root (network namespace), java 17, tcpreplay, nfdump, pmacct, curl, python3:
 #   apt-get install tcpreplay nfdump pmacct curl python3 iproute2

@@ -10,6 +10,10 @@ datagram rate for a few seconds and passes when
   - the collector accounts for every record sent: decoded + its counted drops = records sent
     (Flowlens: its listener also received every datagram sent).
 The result per collector and format is the highest passing rate, in datagrams/s and records/s.
+Every trial also records the CPU time the collector used (utime + stime of every thread of every
+process in its session, from /proc/<pid>/task/<tid>/stat; Flowlens: per thread, named by jcmd
+Thread.print), reported per million records at the highest passing rate as a comparison that does
+not depend on how much of the machine the collector got.
 
 Every collector runs in a session of its own (as a daemon does), so that the scheduler's
 per-session groups give it the same share of the machine as the sender gets.
@@ -62,6 +66,34 @@ def udp_socket(port):
     return found
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def session_cpu(sid):
+    """{(pid, tid): (comm, CPU seconds)} of every thread of every process in session sid (the collector
+    and what it forked, e.g. nfacctd's plugins): utime + stime from /proc/<pid>/task/<tid>/stat."""
+    out = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            stat = open("/proc/%s/stat" % pid).read()
+            if int(stat[stat.rindex(")") + 2:].split()[3]) != sid:  # field 6, the session id
+                continue
+            for tid in os.listdir("/proc/%s/task" % pid):
+                t = open("/proc/%s/task/%s/stat" % (pid, tid)).read()
+                f = t[t.rindex(")") + 2:].split()
+                out[(int(pid), int(tid))] = (t[t.index("(") + 1:t.rindex(")")], (int(f[11]) + int(f[12])) / TICK)
+        except (OSError, ValueError):
+            continue
+    return out
+
+
+def cpu_delta(before, after):
+    """{(pid, tid): (comm, CPU seconds used between the two samples)}; threads that ended are missed."""
+    return {k: (v[0], v[1] - before.get(k, (None, 0.0))[1]) for k, v in after.items()}
+
+
 def await_drained(port, timeout=60):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -108,7 +140,7 @@ class Flowlens:
     """The default runtime, started once from a scratch directory holding a copy of config/."""
     name = "Flowlens"
 
-    def __init__(self, jar, config):
+    def __init__(self, jar, config, java_options=()):
         self.dir = tempfile.mkdtemp(prefix="flowlens-bench-")
         shutil.copytree(config, os.path.join(self.dir, "config"))
         for f in os.listdir(os.path.join(self.dir, "config")):
@@ -118,7 +150,7 @@ class Flowlens:
                 open(path, "w").write(text)
         os.makedirs(os.path.join(self.dir, "plugins"))
         self.log = open(os.path.join(self.dir, "flowlens.log"), "w")
-        self.proc = subprocess.Popen(ns(["java", "-jar", os.path.abspath(jar)]), cwd=self.dir, stdout=self.log, stderr=subprocess.STDOUT,
+        self.proc = subprocess.Popen(ns(["java"] + list(java_options) + ["-jar", os.path.abspath(jar)]), cwd=self.dir, stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         deadline = time.time() + 90
         while time.time() < deadline:
@@ -171,9 +203,21 @@ class Flowlens:
             "consumer_drops": t(m, "flow_dropped_records_total", stage="consumer"),
         }
 
+    def thread_names(self):
+        """{tid: Java thread name} from jcmd Thread.print (the kernel's comm keeps only 15 characters)."""
+        names = {}
+        try:
+            out = subprocess.run(["jcmd", str(self.proc.pid), "Thread.print"], capture_output=True, text=True).stdout
+        except FileNotFoundError:  # a JRE without jcmd: the kernel's 15-character names then
+            return names
+        for m in re.finditer(r'^"(.*?)".* nid=0x([0-9a-f]+)', out, re.M):
+            names[int(m.group(2), 16)] = m.group(1)
+        return names
+
     def trial(self, corpus, pps, seconds):
         before = self.counters(corpus.listener)
         loops = corpus.loops(pps or TOP_SPEED_GUESS, seconds)
+        cpu0 = session_cpu(self.proc.pid)
         sent, secs, rate = tcpreplay(corpus.path, pps, loops)
         await_drained(corpus.port)
         after = self.counters(corpus.listener)
@@ -184,12 +228,28 @@ class Flowlens:
             if again == after:
                 break
             after = again
+        cpu = cpu_delta(cpu0, session_cpu(self.proc.pid))  # with the consumers' share of the trial's records
+        names = self.thread_names()
+        groups = {}
+        for (_, tid), (comm, sec) in cpu.items():
+            name = names.get(tid, comm)
+            if name.startswith("flowlens-udp-"):
+                name = "receivers (flowlens-udp-*)"
+            elif name.startswith("flowlens-consumer-"):
+                name = "consumers (flowlens-consumer-*)"
+            else:
+                name = re.sub(r"\d+", "#", name)
+            groups[name] = groups.get(name, 0.0) + sec
+        total = sum(groups.values())
+        top = sorted(groups.items(), key=lambda kv: -kv[1])[:8]
+        self.last_cpu = (total, groups.get("receivers (flowlens-udp-*)", 0.0))
         d = {k: after[k] - before[k] for k in after}
         expected = loops * corpus.records
         ok = d["kernel"] == 0 and d["received"] == sent and d["decoded"] + d["decoder_drops"] == expected and d["queue_drops"] == 0
         note = "received %d/%d datagrams, decoded %d + dropped %d of %d records, kernel drops %d; pipeline queue drops %d, consumer drops %d" % (
             d["received"], sent, d["decoded"], d["decoder_drops"], expected, d["kernel"], d["queue_drops"], d["consumer_drops"])
-        return ok, sent, secs, rate, expected, note, ok and d["consumer_drops"] == 0
+        note += "; CPU %.2f s: %s" % (total, ", ".join("%s %.2f" % kv for kv in top))
+        return ok, sent, secs, rate, expected, note, ok and d["consumer_drops"] == 0, (total, self.last_cpu[1])
 
     def close(self):
         self.proc.send_signal(signal.SIGTERM)
@@ -212,9 +272,11 @@ class Nfcapd:
         try:
             wait_for(lambda: "Startup" in open(logf.name).read(), "nfcapd startup")
             loops = corpus.loops(pps or TOP_SPEED_GUESS, seconds)
+            cpu0 = session_cpu(p.pid)
             sent, secs, rate = tcpreplay(corpus.path, pps, loops)
             await_drained(corpus.port)
             drops = udp_socket(corpus.port)[1]
+            cpu = sum(v for _, v in cpu_delta(cpu0, session_cpu(p.pid)).values())
         finally:
             p.send_signal(signal.SIGTERM)
             p.wait(60)
@@ -225,7 +287,7 @@ class Nfcapd:
         flows = int(m.group(1)) if m else -1
         expected = loops * corpus.records
         ok = drops == 0 and flows == expected
-        return ok, sent, secs, rate, expected, "stored %d of %d records, kernel drops %d" % (flows, expected, drops), ok
+        return ok, sent, secs, rate, expected, "stored %d of %d records, kernel drops %d; CPU %.2f s" % (flows, expected, drops, cpu), ok, (cpu, None)
 
     def close(self):
         pass
@@ -250,9 +312,12 @@ class Nfacctd:
         try:
             wait_for(lambda: "waiting for NetFlow" in open(logf.name).read(), "nfacctd startup")
             loops = corpus.loops(pps or TOP_SPEED_GUESS, seconds)
+            cpu0 = session_cpu(p.pid)
             sent, secs, rate = tcpreplay(corpus.path, pps, loops)
             await_drained(corpus.port)
             drops = udp_socket(corpus.port)[1]
+            time.sleep(0.5)  # the plugin's share: it reads the pipe behind the core process
+            cpu = sum(v for _, v in cpu_delta(cpu0, session_cpu(p.pid)).values())
         finally:
             p.send_signal(signal.SIGINT)  # the print plugin writes its cache on the way out
             try:
@@ -270,8 +335,8 @@ class Nfacctd:
         shutil.rmtree(work, ignore_errors=True)
         expected = loops * corpus.records
         ok = drops == 0 and flows == expected and not missing
-        return ok, sent, secs, rate, expected, "accounted %d of %d records, kernel drops %d%s" % (
-            flows, expected, drops, ", plugin pipe lost data" if missing else ""), ok
+        return ok, sent, secs, rate, expected, "accounted %d of %d records, kernel drops %d%s; CPU %.2f s" % (
+            flows, expected, drops, ", plugin pipe lost data" if missing else "", cpu), ok, (cpu, None)
 
     def close(self):
         pass
@@ -313,9 +378,10 @@ def best_rate(collector, corpus, seconds, steps, trials, strict=False):
     trials.append((tag, corpus.name, "top speed", rate, ok, note))
     log("  %-8s top speed %8.0f datagrams/s: %s (%s)" % (tag, rate, "ok" if ok else "FAIL", note))
     if ok:
-        return rate, True
+        return rate, True, cpu_per_million(r)
     lo, hi = 0.0, rate
     best = 0.0
+    cpu = None
     for _ in range(steps):
         mid = (lo + hi) / 2 if lo > 0 else hi / 2
         r = attempt(int(mid))
@@ -323,15 +389,23 @@ def best_rate(collector, corpus, seconds, steps, trials, strict=False):
         achieved = actual >= 0.97 * mid
         trials.append((tag, corpus.name, "%d/s" % mid, actual, ok, note + ("" if achieved else "; the sender fell short of the rate asked")))
         log("  %-8s %8d datagrams/s asked, %8.0f sent: %s (%s)" % (tag, mid, actual, "ok" if ok else "FAIL", note))
-        if ok:
-            best = max(best, actual)
+        if ok and actual > best:
+            best = actual
+            cpu = cpu_per_million(r)
         if ok and achieved:
             lo = mid
         else:
             hi = mid  # failed, or the sender could not go that fast: nothing higher can be shown
         if lo > 0 and hi - lo < 0.03 * hi:
             break
-    return best, False
+    return best, False, cpu
+
+
+def cpu_per_million(r):
+    """(collector's CPU seconds, receive threads' CPU seconds or None) per million records of a trial."""
+    total, receive = r[7]
+    m = r[4] / 1e6
+    return total / m, (receive / m if receive is not None else None)
 
 
 def machine():
@@ -349,6 +423,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--netns", default=NS)
     ap.add_argument("--jar", default="runtime/target/flowlens.jar")
+    ap.add_argument("--java-options", default="", help="JVM options for Flowlens, space-separated (default: none, the JVM's defaults)")
     ap.add_argument("--config", default="config")
     default_corpus = os.path.join(os.environ.get("FLOWLENS_CORPUS", "../shared/corpus"), "exports")
     ap.add_argument("--corpus", default=default_corpus)
@@ -380,7 +455,7 @@ def main():
         c = None
         try:
             if n == "flowlens":
-                c = flowlens = Flowlens(a.jar, a.config)
+                c = flowlens = Flowlens(a.jar, a.config, a.java_options.split())
                 for _ in range(3):  # warm-up: JIT compilation, template caches, every consumer started
                     for fmt in formats:
                         c.trial(Corpus(a.corpus, fmt), 30000, 2)
@@ -408,6 +483,8 @@ def main():
     out.append("Receive buffer asked by every collector: %d bytes (net.core.rmem_max %s)." % (BUFFER, open("/proc/sys/net/core/rmem_max").read().strip()))
     if consumers:
         out.append("Flowlens consumers running: " + ", ".join(consumers) + ".")
+    if "flowlens" in names:
+        out.append("Flowlens JVM options: " + (a.java_options or "none (the JVM's defaults)") + ".")
     out.append("")
     out.append("| format (corpus file, records/datagram) | sender ceiling | " + " | ".join(label[n] for n in names) + " | Flowlens / faster peer |")
     out.append("|---|---|" + "---|" * len(names) + "---|")
@@ -416,10 +493,10 @@ def main():
         per = corpus.records / corpus.datagrams
         row = ["%s (`%s`, %.1f)" % (fmt, corpus.name, per), "%.0f k/s (%.2f M rec/s)" % (ceilings[fmt] / 1000, ceilings[fmt] * per / 1e6)]
         for n in names:
-            best, top, _ = results[(fmt, n)]
+            best, top, _, _ = results[(fmt, n)]
             cell = "%s%.2f M rec/s (%.0f k datagrams/s)" % ("≥ " if top else "", best * per / 1e6, best / 1000)
             if n == "flowlens" and fmt in strict:
-                sb, st = strict[fmt]
+                sb, st, _ = strict[fmt]
                 cell += "; every consumer keeping up: %s%.2f M rec/s" % ("≥ " if st else "", sb * per / 1e6)
             row.append(cell)
         peers = [results[(fmt, n)][0] for n in names if n != "flowlens"]
@@ -427,6 +504,24 @@ def main():
             row.append("%.2f×" % (results[(fmt, "flowlens")][0] / max(peers)))
         else:
             row.append("")
+        out.append("| " + " | ".join(row) + " |")
+    out.append("")
+    out.append("CPU per million records at each collector's highest passing rate (utime + stime of all its threads and"
+               " processes from /proc, from the start of the replay until every record was accounted for; Flowlens: the whole"
+               " JVM, consumers included, and its UDP receiver threads alone):")
+    out.append("")
+    out.append("| format | " + " | ".join(label[n] for n in names) + " |")
+    out.append("|---|" + "---|" * len(names))
+    for fmt in formats:
+        row = [fmt]
+        for n in names:
+            c = results[(fmt, n)][2]
+            if c is None:
+                row.append("no passing trial")
+            elif c[1] is not None:
+                row.append("%.2f s (receivers %.2f s)" % c)
+            else:
+                row.append("%.2f s" % c[0])
         out.append("| " + " | ".join(row) + " |")
     out.append("")
     out.append("A trial passes when the kernel dropped no datagram for the collector's socket and the collector accounted for every"

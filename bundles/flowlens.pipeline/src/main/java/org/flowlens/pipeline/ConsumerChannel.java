@@ -34,9 +34,12 @@ final class ConsumerChannel {
     private final Counter delivered;
     private final Counter dropped;
     private final Counter failed;
+    private final Counter failedRecords;
     private final org.flowlens.api.metrics.Histogram duration;
     private final Metrics metrics;
     private volatile boolean running = true;
+    /** Set when the consumer did not finish its queue within the time {@link #close} gives: the rest is dropped, counted. */
+    private volatile boolean abandoned;
     private long lastErrorLog;
     private final int initialNice;
     private volatile long tid = -1;
@@ -57,8 +60,9 @@ final class ConsumerChannel {
         this.metrics = metrics;
         this.queue = new ArrayBlockingQueue<>(Math.max(1, capacity));
         this.delivered = metrics.counter("flowlens_consumer_records_total", "Records delivered to a consumer", "consumer", name);
-        this.dropped = metrics.counter("flowlens_consumer_dropped_records_total", "Records a consumer lost because its queue was full", "consumer", name);
+        this.dropped = metrics.counter("flowlens_consumer_dropped_records_total", "Records a consumer lost because its queue was full, or because it was removed before it took them", "consumer", name);
         this.failed = metrics.counter("flowlens_consumer_errors_total", "Batches a consumer failed on with an exception", "consumer", name);
+        this.failedRecords = metrics.counter("flowlens_consumer_failed_records_total", "Records of the batches a consumer failed on", "consumer", name);
         this.duration = metrics.histogram("flowlens_consumer_duration_seconds", "Time a consumer spent on one batch",
                 new double[] {0.00001, 0.0001, 0.001, 0.01, 0.1, 1, 10}, "consumer", name);
         metrics.gauge("flowlens_consumer_queue_length", "Batches waiting for a consumer", queue::size, "consumer", name);
@@ -81,8 +85,13 @@ final class ConsumerChannel {
      */
     void offer(FlowBatch batch) {
         int n = batch.size();
-        long waiting = queuedRecords.addAndGet(n);
-        if (!running || (waiting > maxRecords && waiting > n) || !queue.offer(batch)) {
+        boolean queued;
+        // with close: once running is false nothing enters the queue, so what the thread leaves behind is final
+        synchronized (this) {
+            long waiting = queuedRecords.addAndGet(n);
+            queued = running && (waiting <= maxRecords || waiting <= n) && queue.offer(batch);
+        }
+        if (!queued) {
             queuedRecords.addAndGet(-n);
             dropped.add(n);
         }
@@ -103,26 +112,28 @@ final class ConsumerChannel {
         if (initialNice > 0 && !Niceness.set(tid, initialNice)) {
             LOG.debug("Consumer {}: could not set nice {} (not Linux, or no renice)", name, initialNice);
         }
-        while (running || !queue.isEmpty()) {
+        while (running || (!abandoned && !queue.isEmpty())) {
             FlowBatch batch;
             try {
                 batch = queue.poll(200, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
-                if (!running) {
-                    break;
-                }
-                continue;
+                continue; // close interrupts: the loop condition decides whether to finish the queue
             }
             if (batch == null) {
                 continue;
             }
             queuedRecords.addAndGet(-batch.size());
+            if (abandoned) {
+                dropped.add(batch.size());
+                continue;
+            }
             long t0 = System.nanoTime();
             try {
                 consumer.accept(batch);
                 delivered.add(batch.size());
             } catch (RuntimeException | LinkageError e) {
                 failed.increment();
+                failedRecords.add(batch.size());
                 long now = System.currentTimeMillis();
                 if (now - lastErrorLog > ERROR_LOG_INTERVAL_MS) {
                     lastErrorLog = now;
@@ -132,26 +143,36 @@ final class ConsumerChannel {
                 duration.observe((System.nanoTime() - t0) / 1e9);
             }
         }
-        int left = queue.size();
-        if (left > 0) {
-            long records = 0;
-            for (FlowBatch b : queue) {
-                records += b.size();
-            }
-            dropped.add(records);
-            queue.clear();
-            queuedRecords.set(0);
+        dropQueued();
+    }
+
+    /** Counts what is still queued as dropped; the thread and {@link #close} may both call it, each batch counts once. */
+    private void dropQueued() {
+        for (FlowBatch b = queue.poll(); b != null; b = queue.poll()) {
+            queuedRecords.addAndGet(-b.size());
+            dropped.add(b.size());
         }
     }
 
-    /** Delivers what is queued (bounded by the time given), then stops the thread. */
+    /**
+     * Takes no more batches, delivers what is queued within the time given, then stops the thread;
+     * what a stuck or slow consumer has not taken by then is counted as dropped.
+     */
     void close(long waitMillis) {
-        running = false;
+        synchronized (this) {
+            running = false;
+        }
         thread.interrupt();
         try {
             thread.join(waitMillis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            // the consumer is stuck or too slow to finish: it gets nothing more, and the rest counts as dropped
+            abandoned = true;
+            dropQueued();
+            LOG.warn("Consumer {} did not finish its queue within {} ms; its remaining batches are counted as dropped", name, waitMillis);
         }
         metrics.remove("flowlens_consumer_queue_length", "consumer", name);
     }

@@ -7,9 +7,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Linux scheduling priority (nice value) of single threads. Java has no API for it, so the thread
- * finds its kernel id in {@code /proc/thread-self} and {@code renice} (util-linux) sets it. Raising
- * the nice value needs no privilege; lowering it again needs CAP_SYS_NICE. Elsewhere, or without
- * renice, nothing changes.
+ * finds its kernel id in {@code /proc/thread-self} and {@code renice} (util-linux; {@code --priority}
+ * sets the value itself in every version, where newer ones read {@code -n} as an increment) sets
+ * it. Raising the nice value needs no privilege; lowering it needs CAP_SYS_NICE or an RLIMIT_NICE
+ * that allows it. Elsewhere, or without renice, nothing changes.
  */
 final class Niceness {
     private static final Path THREAD_SELF = Path.of("/proc/thread-self");
@@ -32,7 +33,7 @@ final class Niceness {
             return false;
         }
         try {
-            Process p = new ProcessBuilder("renice", "-n", Integer.toString(nice), "-p", Long.toString(tid)).redirectErrorStream(true)
+            Process p = new ProcessBuilder("renice", "--priority", Integer.toString(nice), "-p", Long.toString(tid)).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             if (!p.waitFor(5, TimeUnit.SECONDS)) {
                 p.destroyForcibly();

@@ -64,8 +64,10 @@ public class Pipeline implements FlowPipeline {
         int consumerQueueSize() default 1024;
 
         @AttributeDefinition(name = "Consumer queue records", description = "Records waiting for each consumer, whatever the number of batches, before that"
-                + " consumer loses batches (1000-100000000): what bounds the memory a slow consumer holds.")
-        int consumerQueueRecords() default 131_072;
+                + " consumer loses batches (1000-100000000): what bounds the memory a slow consumer holds. Records waiting for"
+                + " consumers are what the garbage collector copies at each young collection, during which no receiver reads"
+                + " its socket: a larger budget makes those pauses longer when consumers fall behind.")
+        int consumerQueueRecords() default 16_384;
 
         @AttributeDefinition(name = "Exporter limit", description = "Exporters tracked with counters of their own; traffic from more is counted under exporter=\"other\" (1-100000).")
         int exporterLimit() default 10_000;
@@ -80,6 +82,18 @@ public class Pipeline implements FlowPipeline {
                 + " same priority as the rest). When the machine is saturated, consumers then lose batches, counted per consumer, before the"
                 + " UDP receivers lose datagrams in the kernel. Lowering it again at run time needs CAP_SYS_NICE.")
         int consumerNice() default 10;
+
+        @AttributeDefinition(name = "Receiver priority (nice)", description = "On Linux, threads that hand datagrams to the pipeline (the UDP"
+                + " listeners' receivers) run at this nice value (-20-0; 0: the same priority as the rest), ahead of every other thread of"
+                + " the process, so that a busy machine does not make the kernel drop datagrams while other threads run. A negative value"
+                + " needs CAP_SYS_NICE or an RLIMIT_NICE that allows it (systemd: LimitNICE=-10); without either the receivers keep the"
+                + " process's priority, which is logged once.")
+        int receiverNice() default -10;
+
+        @AttributeDefinition(name = "Enricher timeout (ms)", description = "An enricher call that takes longer than this marks the enricher as"
+                + " stalled: its worker is replaced, and records go on without that enricher (counted per enricher) until the call"
+                + " returns (10-60000).")
+        int enricherTimeoutMillis() default 1000;
     }
 
     private record DecoderEntry(FlowDecoder decoder, String format, int[] versions, int ranking, long serviceId) {}
@@ -87,6 +101,10 @@ public class Pipeline implements FlowPipeline {
     /** The batch a source thread is filling; guarded by its own monitor (the flusher takes it too). */
     private static final class Pending {
         final Thread owner = Thread.currentThread();
+        /** The owner's kernel thread id (-1 where unknown). */
+        final long tid = Niceness.currentThreadId();
+        /** The receiver nice value last applied, or tried, by the flusher; only the flusher uses it. */
+        int nice;
         FlowBatch batch;
 
         Pending(int capacity) {
@@ -107,15 +125,31 @@ public class Pipeline implements FlowPipeline {
     private final List<Pending> pendings = new CopyOnWriteArrayList<>();
     private final ThreadLocal<Pending> pending = new ThreadLocal<>();
     private volatile Thread flusher;
+    /** The receiver nice value a failure was last logged for (once per value). */
+    private int niceFailureLogged;
 
     private final Map<Integer, DecoderEntry> decoders = new ConcurrentHashMap<>();
     private final List<DecoderEntry> decoderList = new CopyOnWriteArrayList<>();
-    private volatile FlowEnricher[] enrichers = new FlowEnricher[0];
+    private volatile GuardedEnricher[] enrichers = new GuardedEnricher[0];
     private final List<EnricherEntry> enricherList = new ArrayList<>();
     private final List<ConsumerChannel> channels = new CopyOnWriteArrayList<>();
+    /**
+     * What a worker hands each batch to: the channels, and the absence counters of the consumers
+     * that were there and left (stopped, being updated or uninstalled). A batch goes through one
+     * snapshot, so each record counts exactly once per consumer: queued for it, dropped by its
+     * channel, or missed while it was away.
+     */
+    private record Fanout(ConsumerChannel[] channels, Counter[] absent) {}
+
+    private volatile Fanout fanout = new Fanout(new ConsumerChannel[0], new Counter[0]);
+    /** Consumers that left, by name, oldest first; guarded by {@link #fanoutLock}. */
+    private final Map<String, Counter> away = new java.util.LinkedHashMap<>();
+    private final Object fanoutLock = new Object();
+    /** Consumers remembered while away; one that stays away longer than this many others leave is forgotten. */
+    private static final int AWAY_LIMIT = 256;
     private final Map<String, ListenerCounters> listeners = new ConcurrentHashMap<>();
 
-    private record EnricherEntry(FlowEnricher enricher, int ranking, long serviceId) {}
+    private record EnricherEntry(GuardedEnricher enricher, int ranking, long serviceId) {}
 
     private final Metrics metrics;
     private volatile Config config;
@@ -209,7 +243,11 @@ public class Pipeline implements FlowPipeline {
         for (ConsumerChannel c : channels) {
             c.close(2_000);
         }
-        channels.clear();
+        synchronized (fanoutLock) {
+            channels.clear();
+            away.clear();
+            rebuildFanout();
+        }
         metrics.remove("flowlens_pipeline_queue_length");
         metrics.remove("flowlens_pipeline_queue_capacity");
     }
@@ -232,6 +270,10 @@ public class Pipeline implements FlowPipeline {
             problem = "consumerQueueRecords must be 1000-100000000, got " + c.consumerQueueRecords();
         } else if (c.consumerNice() < 0 || c.consumerNice() > 19) {
             problem = "consumerNice must be 0-19, got " + c.consumerNice();
+        } else if (c.receiverNice() < -20 || c.receiverNice() > 0) {
+            problem = "receiverNice must be -20-0, got " + c.receiverNice();
+        } else if (c.enricherTimeoutMillis() < 10 || c.enricherTimeoutMillis() > 60_000) {
+            problem = "enricherTimeoutMillis must be 10-60000, got " + c.enricherTimeoutMillis();
         }
         if (problem != null) {
             LOG.error("Refused pipeline configuration: {}; keeping the last good one", problem);
@@ -250,7 +292,9 @@ public class Pipeline implements FlowPipeline {
             @Override public int batchRecords() { return 1024; }
             @Override public int flushMillis() { return 5; }
             @Override public int consumerNice() { return 10; }
-            @Override public int consumerQueueRecords() { return 131_072; }
+            @Override public int receiverNice() { return -10; }
+            @Override public int consumerQueueRecords() { return 16_384; }
+            @Override public int enricherTimeoutMillis() { return 1000; }
         };
     }
 
@@ -348,7 +392,54 @@ public class Pipeline implements FlowPipeline {
             if (Thread.interrupted() && flusher != Thread.currentThread()) {
                 break;
             }
+            prioritizeReceivers();
             flushAll();
+            watchEnrichers();
+        }
+    }
+
+    /**
+     * Gives every thread that decodes datagrams through the pipeline the configured receiver nice
+     * value, once per thread and again when the value changes. The flusher does it rather than
+     * the receiver itself, so that starting renice never delays a receiver, and so that the
+     * processes and helper threads it takes are not created at the receiver's priority.
+     */
+    private void prioritizeReceivers() {
+        int wanted = config.receiverNice();
+        for (Pending p : pendings) {
+            if (p.nice == wanted || p.tid <= 0 || !p.owner.isAlive()) {
+                continue;
+            }
+            p.nice = wanted;
+            if (Niceness.set(p.tid, wanted)) {
+                LOG.debug("Receiver thread {} runs at nice {}", p.owner.getName(), wanted);
+            } else if (niceFailureLogged != wanted) {
+                niceFailureLogged = wanted;
+                LOG.info("Receiver threads could not be set to nice {} and keep the process's priority: a negative nice value needs"
+                        + " CAP_SYS_NICE or an RLIMIT_NICE that allows it (systemd: LimitNICE={}); Linux only", wanted, wanted);
+            }
+        }
+    }
+
+    /** The nice value of a thread that decodes datagrams through the pipeline, or null when unknown (for tests). */
+    Integer receiverNice(Thread receiver) {
+        for (Pending p : pendings) {
+            if (p.owner == receiver) {
+                return Niceness.get(p.tid);
+            }
+        }
+        return null;
+    }
+
+    /** Replaces the workers stuck in an enricher call for longer than the enricher timeout (see {@link GuardedEnricher}). */
+    private void watchEnrichers() {
+        long now = System.nanoTime();
+        long timeout = TimeUnit.MILLISECONDS.toNanos(config.enricherTimeoutMillis());
+        Stage s = stage;
+        for (GuardedEnricher g : enrichers) {
+            for (Thread stuck : g.stuckSince(now, timeout)) {
+                s.replace(stuck);
+            }
         }
     }
 
@@ -382,13 +473,8 @@ public class Pipeline implements FlowPipeline {
 
     private void process(FlowBatch batch) {
         long t0 = System.nanoTime();
-        for (FlowEnricher e : enrichers) {
-            try {
-                e.enrich(batch);
-            } catch (RuntimeException | LinkageError ex) {
-                enricherErrors.increment();
-                LOG.debug("Enricher {} failed", e, ex);
-            }
+        for (GuardedEnricher e : enrichers) {
+            e.enrich(batch);
         }
         long bytes = 0, packets = 0;
         for (int i = 0, n = batch.size(); i < n; i++) {
@@ -396,12 +482,17 @@ public class Pipeline implements FlowPipeline {
             bytes += r.bytes();
             packets += r.packets();
         }
-        for (ConsumerChannel c : channels) {
-            c.offer(batch);
-        }
+        // counted before the hand-off, so that no consumer has seen records the totals do not show yet
         delivered.add(batch.size());
         deliveredBytes.add(bytes);
         deliveredPackets.add(packets);
+        Fanout f = fanout;
+        for (ConsumerChannel c : f.channels()) {
+            c.offer(batch);
+        }
+        for (Counter absent : f.absent()) {
+            absent.add(batch.size());
+        }
         processedBatches.increment();
         processingSeconds.observe((System.nanoTime() - t0) / 1e9);
     }
@@ -440,7 +531,9 @@ public class Pipeline implements FlowPipeline {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     synchronized void addEnricher(FlowEnricher enricher, Map<String, Object> props) {
-        enricherList.add(new EnricherEntry(enricher, ranking(props), serviceId(props)));
+        Object n = props.get("component.name");
+        String name = n != null ? n.toString() : enricher.getClass().getName();
+        enricherList.add(new EnricherEntry(new GuardedEnricher(enricher, name, metrics, enricherErrors), ranking(props), serviceId(props)));
         rebuildEnrichers();
     }
 
@@ -452,7 +545,7 @@ public class Pipeline implements FlowPipeline {
     private void rebuildEnrichers() {
         List<EnricherEntry> sorted = new ArrayList<>(enricherList);
         sorted.sort(Comparator.comparingInt(EnricherEntry::ranking).reversed().thenComparingLong(EnricherEntry::serviceId));
-        enrichers = sorted.stream().map(EnricherEntry::enricher).toArray(FlowEnricher[]::new);
+        enrichers = sorted.stream().map(EnricherEntry::enricher).toArray(GuardedEnricher[]::new);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
@@ -462,18 +555,45 @@ public class Pipeline implements FlowPipeline {
         Object q = props.get(FlowConsumer.QUEUE);
         Config c = config != null ? config : defaults();
         int capacity = q instanceof Number num ? num.intValue() : q != null ? Integer.parseInt(q.toString().trim()) : c.consumerQueueSize();
-        channels.add(new ConsumerChannel(consumer, name, capacity, c.consumerQueueRecords(), metrics, c.consumerNice()));
-        LOG.info("Consumer {} added", name);
+        ConsumerChannel channel = new ConsumerChannel(consumer, name, capacity, c.consumerQueueRecords(), metrics, c.consumerNice());
+        boolean back;
+        synchronized (fanoutLock) {
+            back = away.remove(name) != null;
+            channels.add(channel);
+            rebuildFanout();
+        }
+        LOG.info("Consumer {} {}", name, back ? "is back" : "added");
     }
 
     void removeConsumer(FlowConsumer consumer, Map<String, Object> props) {
-        for (ConsumerChannel c : channels) {
-            if (c.consumer() == consumer) {
-                channels.remove(c);
-                c.close(2_000);
-                LOG.info("Consumer {} removed", c.name());
+        List<ConsumerChannel> gone = new ArrayList<>();
+        synchronized (fanoutLock) {
+            for (ConsumerChannel c : channels) {
+                if (c.consumer() == consumer) {
+                    channels.remove(c);
+                    gone.add(c);
+                    // only named consumers come back under the same name; a name another channel still serves is not away
+                    if (props.get(FlowConsumer.NAME) == null || channels.stream().anyMatch(o -> o.name().equals(c.name()))) {
+                        continue;
+                    }
+                    if (away.size() >= AWAY_LIMIT) {
+                        away.remove(away.keySet().iterator().next());
+                    }
+                    away.put(c.name(), metrics.counter("flowlens_consumer_absent_records_total",
+                            "Records handed out while a consumer that was there was away (stopped, being updated, uninstalled)", "consumer", c.name()));
+                }
             }
+            rebuildFanout();
         }
+        for (ConsumerChannel c : gone) {
+            c.close(2_000);
+            LOG.info("Consumer {} removed; records it misses while away are counted in flowlens_consumer_absent_records_total", c.name());
+        }
+    }
+
+    /** Publishes the channels and absence counters as one snapshot; called under {@link #fanoutLock}. */
+    private void rebuildFanout() {
+        fanout = new Fanout(channels.toArray(new ConsumerChannel[0]), away.values().toArray(new Counter[0]));
     }
 
     /** The kernel ids of the consumer threads (-1 where unknown), in the order consumers were added. */

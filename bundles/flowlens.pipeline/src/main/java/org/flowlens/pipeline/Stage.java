@@ -2,8 +2,10 @@ package org.flowlens.pipeline;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -17,17 +19,43 @@ import org.flowlens.api.flow.FlowBatch;
 final class Stage {
     private final BlockingQueue<FlowBatch> queue;
     private final List<Thread> workers = new ArrayList<>();
+    /** Workers that were replaced while stuck in a call; each one ends when its call returns. */
+    private final Set<Thread> replaced = ConcurrentHashMap.newKeySet();
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final Consumer<FlowBatch> work;
+    private final String namePrefix;
+    private int started;
     private volatile boolean closed;
 
     Stage(int workerCount, int capacity, Consumer<FlowBatch> work, int generation) {
         queue = new ArrayBlockingQueue<>(Math.max(1, capacity));
+        this.work = work;
+        namePrefix = "flowlens-pipeline-" + generation + "-";
         for (int i = 0; i < workerCount; i++) {
-            Thread t = new Thread(() -> drain(work), "flowlens-pipeline-" + generation + "-" + i);
-            t.setDaemon(true);
-            workers.add(t);
+            workers.add(worker());
         }
         workers.forEach(Thread::start);
+    }
+
+    private Thread worker() {
+        Thread t = new Thread(this::drain, namePrefix + started++);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /**
+     * Starts a worker in place of {@code stuck}, a worker of this stage that is stuck in a call, so
+     * that the stage keeps its number of working threads; {@code stuck} ends once its call returns.
+     * At most 64 replacements are outstanding.
+     */
+    synchronized void replace(Thread stuck) {
+        if (closed || !workers.contains(stuck) || replaced.size() >= 64 || !replaced.add(stuck)) {
+            return;
+        }
+        workers.removeIf(w -> !w.isAlive());
+        Thread t = worker();
+        workers.add(t);
+        t.start();
     }
 
     /**
@@ -54,8 +82,8 @@ final class Stage {
         return queue.size() + queue.remainingCapacity();
     }
 
-    private void drain(Consumer<FlowBatch> work) {
-        while (!closed) {
+    private void drain() {
+        while (!closed && !replaced.remove(Thread.currentThread())) {
             FlowBatch batch;
             try {
                 batch = queue.poll(200, TimeUnit.MILLISECONDS);
@@ -73,11 +101,15 @@ final class Stage {
      * still queued, in order, for the next stage.
      */
     List<FlowBatch> close() {
-        closed = true;
+        List<Thread> all;
+        synchronized (this) {
+            closed = true;
+            all = new ArrayList<>(workers);
+        }
         while (inFlight.get() > 0) {
             Thread.onSpinWait();
         }
-        for (Thread t : workers) {
+        for (Thread t : all) {
             t.interrupt();
             try {
                 t.join(5_000);

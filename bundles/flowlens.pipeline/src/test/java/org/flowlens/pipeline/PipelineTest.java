@@ -40,6 +40,17 @@ class PipelineTest {
     }
 
     static Pipeline.Config config(int workers, int queue, int consumerQueue, int batchRecords, int flushMillis, int nice, int records) {
+        return config(workers, queue, consumerQueue, batchRecords, flushMillis, nice, records, 0);
+    }
+
+    static Pipeline.Config config(int workers, int queue, int consumerQueue, int batchRecords, int flushMillis, int nice, int records,
+            int receiverNice) {
+        // tests that hold a worker in an enricher on purpose must not see it replaced
+        return config(workers, queue, consumerQueue, batchRecords, flushMillis, nice, records, receiverNice, 60_000);
+    }
+
+    static Pipeline.Config config(int workers, int queue, int consumerQueue, int batchRecords, int flushMillis, int nice, int records,
+            int receiverNice, int enricherTimeoutMillis) {
         return new Pipeline.Config() {
             @Override public Class<? extends Annotation> annotationType() { return Pipeline.Config.class; }
             @Override public int workers() { return workers; }
@@ -50,6 +61,8 @@ class PipelineTest {
             @Override public int flushMillis() { return flushMillis; }
             @Override public int consumerNice() { return nice; }
             @Override public int consumerQueueRecords() { return records; }
+            @Override public int receiverNice() { return receiverNice; }
+            @Override public int enricherTimeoutMillis() { return enricherTimeoutMillis; }
         };
     }
 
@@ -248,6 +261,51 @@ class PipelineTest {
     }
 
     @Test
+    void anEnricherThatBlocksIsPassedByUntilItReturnsAndNothingIsLost() throws Exception {
+        pipeline = new Pipeline(metrics, config(1, 1000, 1000, 1024, 5, 0, 131_072, 0, 100));
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicLong calls = new AtomicLong();
+        // blocks the only worker on its first call
+        pipeline.addEnricher(batch -> {
+            if (calls.incrementAndGet() == 1) {
+                entered.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }, props(1, "component.name", "slow"));
+        CountingConsumer consumer = new CountingConsumer(990);
+        pipeline.addConsumer(consumer, props(2, FlowConsumer.NAME, "c"));
+        assertTrue(pipeline.submit(batch(10), "test"));
+        assertTrue(entered.await(10, TimeUnit.SECONDS));
+        for (int i = 0; i < 99; i++) {
+            assertTrue(pipeline.submit(batch(10), "test"));
+        }
+        assertTrue(consumer.done.await(10, TimeUnit.SECONDS), "a replacement worker delivers the rest while the enricher blocks");
+        assertEquals(990, sample("flowlens_pipeline_enricher_skipped_records_total", "enricher", "slow"));
+        assertEquals(1, sample("flowlens_pipeline_enricher_stalls_total", "enricher", "slow"));
+        assertEquals(1, calls.get(), "not called while stalled");
+
+        release.countDown();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (consumer.records.get() < 1000 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(1000, consumer.records.get(), "the held batch goes on when the call returns");
+        // called again once it returned
+        CountingConsumer after = new CountingConsumer(10);
+        pipeline.addConsumer(after, props(3, FlowConsumer.NAME, "after"));
+        assertTrue(pipeline.submit(batch(10), "test"));
+        assertTrue(after.done.await(10, TimeUnit.SECONDS));
+        assertEquals(2, calls.get());
+        assertEquals(990, sample("flowlens_pipeline_enricher_skipped_records_total", "enricher", "slow"));
+        assertEquals(0, sample("flowlens_consumer_dropped_records_total", "consumer", "c"));
+    }
+
+    @Test
     void dispatchesByWireVersionAndCountsUndecodable() throws Exception {
         pipeline = new Pipeline(metrics, config(1, 100, 100));
         CountingConsumer consumer = new CountingConsumer(3);
@@ -407,6 +465,85 @@ class PipelineTest {
         assertEquals(own, Niceness.get(Niceness.currentThreadId()), "other threads keep theirs");
     }
 
+    /** A thread that decodes one datagram through the pipeline, then stays alive until released. */
+    private Thread receiver(String name, CountDownLatch decoded, CountDownLatch release) {
+        Thread t = new Thread(() -> {
+            pipeline.decode(ByteBuffer.wrap(new byte[] {0, 5, 0, 1}), new InetSocketAddress("127.0.0.1", 9999), 0, "l1");
+            decoded.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** Waits (bounded) until the receiver thread runs at the nice value wanted; returns the last one seen. */
+    private Integer awaitReceiverNice(Thread receiver, int wanted) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        Integer nice = null;
+        while (System.nanoTime() < deadline) {
+            nice = pipeline.receiverNice(receiver);
+            if (nice != null && nice == wanted) {
+                break;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        }
+        return nice;
+    }
+
+    @Test
+    void threadsThatDecodeDatagramsRunAtTheReceiverNiceValueOnLinux() throws Exception {
+        long own = Niceness.currentThreadId();
+        Assumptions.assumeTrue(own > 0 && Niceness.get(own) != null, "not Linux (/proc/thread-self): receiver priority is not set here");
+        int ownNice = Niceness.get(own);
+        // a throwaway thread shows whether this process may lower a nice value (root, CAP_SYS_NICE or RLIMIT_NICE)
+        AtomicLong probe = new AtomicLong();
+        CountDownLatch probeStarted = new CountDownLatch(1);
+        CountDownLatch probeRelease = new CountDownLatch(1);
+        Thread idle = new Thread(() -> {
+            probe.set(Niceness.currentThreadId());
+            probeStarted.countDown();
+            try {
+                probeRelease.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        idle.setDaemon(true);
+        idle.start();
+        assertTrue(probeStarted.await(10, TimeUnit.SECONDS));
+        boolean allowed = Niceness.set(probe.get(), ownNice - 1);
+        probeRelease.countDown();
+        Assumptions.assumeTrue(allowed && ownNice > -17, "this process may not lower nice values (no CAP_SYS_NICE, RLIMIT_NICE or renice)");
+
+        int wanted = ownNice - 3;
+        pipeline = new Pipeline(metrics, config(1, 100, 100, 1024, 5, 0, 131_072, wanted));
+        pipeline.addDecoder(new CountDecoder(), props(2, FlowDecoder.VERSIONS, 5));
+        CountDownLatch release = new CountDownLatch(1);
+        try {
+            CountDownLatch decoded = new CountDownLatch(2);
+            Thread first = receiver("receiver-1", decoded, release);
+            assertEquals(wanted, awaitReceiverNice(first, wanted), "the receiver thread's nice value");
+            assertEquals(ownNice, Niceness.get(own), "other threads keep theirs");
+
+            pipeline.modified(config(1, 100, 100, 1024, 5, 0, 131_072, -21)); // refused: the last good value stays
+            pipeline.modified(config(1, 100, 100, 1024, 5, 0, 131_072, 1)); // refused too
+            Thread second = receiver("receiver-2", decoded, release);
+            assertEquals(wanted, awaitReceiverNice(second, wanted), "a new receiver thread gets the last good value");
+
+            pipeline.modified(config(1, 100, 100, 1024, 5, 0, 131_072, wanted + 1)); // applied live to running receivers
+            assertEquals(wanted + 1, awaitReceiverNice(first, wanted + 1));
+            assertEquals(wanted + 1, awaitReceiverNice(second, wanted + 1));
+            assertTrue(decoded.await(10, TimeUnit.SECONDS));
+        } finally {
+            release.countDown();
+        }
+    }
+
     @Test
     void anOutOfRangeNiceValueIsRefused() throws Exception {
         pipeline = new Pipeline(metrics, config(1, 100, 100, 1024, 5, 0));
@@ -455,5 +592,71 @@ class PipelineTest {
         assertTrue(pipeline.submit(batch(5000), "test"));
         assertTrue(consumer.done.await(10, TimeUnit.SECONDS));
         assertEquals(0, sample("flowlens_consumer_dropped_records_total", "consumer", "c"));
+    }
+
+    @Test
+    void recordsAConsumerMissesWhileAwayAreCountedAndItGetsEverythingAfterItIsBack() throws Exception {
+        pipeline = new Pipeline(metrics, config(1, 1000, 1000));
+        CountingConsumer first = new CountingConsumer(100);
+        CountingConsumer witness = new CountingConsumer(600);
+        pipeline.addConsumer(first, props(1, FlowConsumer.NAME, "sink"));
+        pipeline.addConsumer(witness, props(2, FlowConsumer.NAME, "witness"));
+        for (int i = 0; i < 10; i++) {
+            pipeline.submit(batch(10), "test");
+        }
+        assertTrue(first.done.await(10, TimeUnit.SECONDS));
+        pipeline.removeConsumer(first, props(1, FlowConsumer.NAME, "sink"));
+        for (int i = 0; i < 20; i++) {
+            pipeline.submit(batch(10), "test");
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (sample("flowlens_consumer_absent_records_total", "consumer", "sink") < 200 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(200, sample("flowlens_consumer_absent_records_total", "consumer", "sink"));
+        CountingConsumer back = new CountingConsumer(300);
+        pipeline.addConsumer(back, props(3, FlowConsumer.NAME, "sink"));
+        for (int i = 0; i < 30; i++) {
+            pipeline.submit(batch(10), "test");
+        }
+        assertTrue(back.done.await(10, TimeUnit.SECONDS));
+        assertTrue(witness.done.await(10, TimeUnit.SECONDS));
+        assertEquals(300, back.records.get());
+        assertEquals(600, witness.records.get());
+        assertEquals(200, sample("flowlens_consumer_absent_records_total", "consumer", "sink"), "nothing counted as missed once it is back");
+        assertEquals(400, sample("flowlens_consumer_records_total", "consumer", "sink"));
+        assertEquals(0, sample("flowlens_consumer_dropped_records_total", "consumer", "sink"));
+        assertEquals(0, sample("flowlens_consumer_absent_records_total", "consumer", "witness"));
+    }
+
+    @Test
+    void aConsumerThatCannotFinishItsQueueOnRemovalHasTheRestCountedAsDropped() throws Exception {
+        pipeline = new Pipeline(metrics, config(1, 1000, 100));
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch entered = new CountDownLatch(1);
+        FlowConsumer stuck = batch -> {
+            entered.countDown();
+            while (release.getCount() > 0) {
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    // stays stuck: interrupting it is not enough
+                }
+            }
+        };
+        pipeline.addConsumer(stuck, props(1, FlowConsumer.NAME, "stuck"));
+        pipeline.submit(batch(10), "test");
+        assertTrue(entered.await(10, TimeUnit.SECONDS));
+        for (int i = 0; i < 5; i++) {
+            pipeline.submit(batch(10), "test");
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (pipeline.delivered().flows() < 60 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        pipeline.removeConsumer(stuck, props(1, FlowConsumer.NAME, "stuck"));
+        // one batch is in accept(), the five queued behind it are dropped and counted
+        assertEquals(50, sample("flowlens_consumer_dropped_records_total", "consumer", "stuck"));
+        release.countDown();
     }
 }

@@ -49,6 +49,12 @@ import org.slf4j.LoggerFactory;
  * more than one thread the sockets share the port through {@code SO_REUSEPORT}, and the kernel
  * spreads exporters over them (by address and port, so each exporter's datagrams stay in order).
  *
+ * <p>A receiver thread does nothing between two reads but hand the datagram to
+ * {@link FlowPipeline#decode}, which decodes it on the same thread into a batch shared by many
+ * datagrams. On Linux the pipeline runs the threads that call it at a higher priority than every
+ * other thread (its {@code receiverNice}), so that the store, the consumers or the JIT compiler do
+ * not keep a receiver from its socket while the kernel's buffer fills.
+ *
  * <p>The component is immediate: a listener receives from the moment it is configured, whether or
  * not anything uses its {@link CaptureSource} service (a delayed component would bind only while
  * some consumer of the service, such as the web console, holds it).
