@@ -314,14 +314,10 @@ public abstract class DetectorBase implements Detector {
                 t.decay(e, now);
             } else {
                 t.decay(e, now);
-                DistinctWindow first = t.setIfPresent(e, 0);
-                int n = first == null ? 0 : first.count(since);
+                int n = ev.distinct(t.setIfPresent(e, 0));
                 if (n == 0) {
                     t.remove(e);
                     continue;
-                }
-                if (first.size() > 2 * n + 64) {
-                    first.purge(since);
                 }
                 ev.distinct(n);
             }

@@ -5,8 +5,6 @@ import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -19,10 +17,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import java.util.jar.JarEntry;
-import java.util.jar.JarInputStream;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 import java.util.stream.Stream;
 
 import javax.inject.Inject;
@@ -100,7 +94,7 @@ public class PluginHotSwapTest {
 
             long beforeUpdate = decodedRecords();
             CountDownLatch updated = bundleEvent(BundleEvent.UPDATED);
-            copy(withVersion(jar, "0.2.0"), plugins.resolve("textflow.jar"));
+            copy(Bundles.withVersion(jar, "0.2.0"), plugins.resolve("textflow.jar"));
             assertTrue("the plugin was updated", updated.await(30, TimeUnit.SECONDS));
             Await.until("records decoded by the new version", 30_000, () -> decodedRecords() > beforeUpdate + 10_000);
             assertEquals("0.2.0", bundle().getVersion().toString());
@@ -199,23 +193,6 @@ public class PluginHotSwapTest {
             assertNotNull("the example plugin jar was copied to " + dir, jar);
             return jar;
         }
-    }
-
-    /** The same jar with another Bundle-Version. */
-    private static Path withVersion(Path jar, String version) throws IOException {
-        Path out = Files.createTempFile(Assembly.work(), "textflow-" + version, ".jar");
-        try (InputStream in = Files.newInputStream(jar); JarInputStream j = new JarInputStream(in)) {
-            Manifest m = j.getManifest();
-            m.getMainAttributes().putValue("Bundle-Version", version);
-            try (OutputStream o = Files.newOutputStream(out); JarOutputStream w = new JarOutputStream(o, m)) {
-                for (JarEntry e = j.getNextJarEntry(); e != null; e = j.getNextJarEntry()) {
-                    w.putNextEntry(new JarEntry(e.getName()));
-                    j.transferTo(w);
-                    w.closeEntry();
-                }
-            }
-        }
-        return out;
     }
 
     private static void copy(Path from, Path to) throws IOException {

@@ -65,7 +65,7 @@ final class ConsumerChannel {
         this.failedRecords = metrics.counter("flowlens_consumer_failed_records_total", "Records of the batches a consumer failed on", "consumer", name);
         this.duration = metrics.histogram("flowlens_consumer_duration_seconds", "Time a consumer spent on one batch",
                 new double[] {0.00001, 0.0001, 0.001, 0.01, 0.1, 1, 10}, "consumer", name);
-        metrics.gauge("flowlens_consumer_queue_length", "Batches waiting for a consumer", queue::size, "consumer", name);
+        publishQueueLength();
         this.thread = new Thread(this::run, "flowlens-consumer-" + name);
         thread.setDaemon(true);
         thread.start();
@@ -95,6 +95,11 @@ final class ConsumerChannel {
             queuedRecords.addAndGet(-n);
             dropped.add(n);
         }
+    }
+
+    /** Makes this channel's queue the one behind the consumer's queue-length gauge (a newer channel of the same name takes it over). */
+    void publishQueueLength() {
+        metrics.gauge("flowlens_consumer_queue_length", "Batches waiting for a consumer", queue::size, "consumer", name);
     }
 
     /** Sets the thread's nice value (Linux); false where that is not possible. */

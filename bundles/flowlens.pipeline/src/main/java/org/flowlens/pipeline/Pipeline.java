@@ -587,6 +587,8 @@ public class Pipeline implements FlowPipeline {
         }
         for (ConsumerChannel c : gone) {
             c.close(2_000);
+            // closing removed the name's queue gauge: a channel that serves the name now takes it back
+            channels.stream().filter(o -> o.name().equals(c.name())).findFirst().ifPresent(ConsumerChannel::publishQueueLength);
             LOG.info("Consumer {} removed; records it misses while away are counted in flowlens_consumer_absent_records_total", c.name());
         }
     }

@@ -110,6 +110,9 @@ final class Stage {
             Thread.onSpinWait();
         }
         for (Thread t : all) {
+            if (replaced.contains(t)) {
+                continue; // stuck in a call: it ends when the call returns, and its batch goes on from there
+            }
             t.interrupt();
             try {
                 t.join(5_000);

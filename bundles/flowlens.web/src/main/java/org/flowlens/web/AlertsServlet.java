@@ -83,6 +83,10 @@ public class AlertsServlet extends HttpServlet {
         AlertService a = alerts;
         FlowStore fs = store;
         String history = Requests.text(req, "state");
+        if (history != null && !history.equals("active") && !history.equals("all")) {
+            JsonResponses.error(req, resp, 400, "state must be active or all, got " + history);
+            return;
+        }
         if (fs != null && history != null && !history.equals("active") && (req.getPathInfo() == null || req.getPathInfo().length() <= 1)) {
             try {
                 JsonResponses.send(req, resp, 200, storedHistory(req, a, fs));

@@ -3,6 +3,7 @@ package org.flowlens.store.duckdb;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -31,6 +32,7 @@ import org.flowlens.store.sql.Dialect;
 import org.flowlens.store.sql.RowSink;
 import org.flowlens.store.sql.RowSource;
 import org.flowlens.store.sql.SqlEngine;
+import org.slf4j.LoggerFactory;
 import org.flowlens.store.sql.StoreException;
 import org.flowlens.store.sql.StoreSql;
 
@@ -523,6 +525,39 @@ final class DuckDbEngine implements SqlEngine {
      * @throws StoreException when the file cannot be opened or was written by another schema version
      */
     static DuckDbEngine open(Path file, int memoryLimitMb, int threads, long nowMillis) {
+        try {
+            return openFile(file, memoryLimitMb, threads, nowMillis);
+        } catch (OlderSchema e) {
+            // a file of an earlier release: kept aside under another name, and a new one started
+            Path abs = file.toAbsolutePath().normalize();
+            Path aside = abs.resolveSibling(abs.getFileName() + ".v" + e.version + "-" + nowMillis);
+            try {
+                Files.move(abs, aside, StandardCopyOption.ATOMIC_MOVE);
+                Path wal = abs.resolveSibling(abs.getFileName() + ".wal");
+                if (Files.exists(wal)) {
+                    Files.move(wal, aside.resolveSibling(aside.getFileName() + ".wal"), StandardCopyOption.ATOMIC_MOVE);
+                }
+            } catch (IOException io) {
+                throw new StoreException(e.getMessage() + "; moving it aside failed: " + io.getMessage(), io);
+            }
+            LoggerFactory.getLogger(DuckDbEngine.class).warn("{}: moved to {} (open it with an earlier Flowlens release to read it); starting a new file",
+                    e.getMessage(), aside);
+            return openFile(file, memoryLimitMb, threads, nowMillis);
+        }
+    }
+
+    /** A file written with an earlier schema version than this store's. */
+    private static final class OlderSchema extends StoreException {
+        private static final long serialVersionUID = 1L;
+        final long version;
+
+        OlderSchema(String message, long version) {
+            super(message);
+            this.version = version;
+        }
+    }
+
+    private static DuckDbEngine openFile(Path file, int memoryLimitMb, int threads, long nowMillis) {
         Path abs = file.toAbsolutePath().normalize();
         try {
             Path parent = abs.getParent();
@@ -593,6 +628,9 @@ final class DuckDbEngine implements SqlEngine {
         try (Statement st = conn.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS store_state (name VARCHAR PRIMARY KEY, value BIGINT NOT NULL)");
             long version = value(st, "schema_version", -1);
+            if (version != -1 && version < SCHEMA_VERSION) {
+                throw new OlderSchema(file + " holds schema version " + version + ", this store writes version " + SCHEMA_VERSION, version);
+            }
             if (version != -1 && version != SCHEMA_VERSION) {
                 throw new StoreException(file + " holds schema version " + version + ", this store writes version " + SCHEMA_VERSION);
             }

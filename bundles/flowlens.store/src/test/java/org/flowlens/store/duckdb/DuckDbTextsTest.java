@@ -144,4 +144,25 @@ class DuckDbTextsTest {
         checkAll(store, recent, T0 - DAY, T0);
         close(store);
     }
+
+    @Test
+    void aFileOfAnEarlierSchemaIsMovedAsideAndANewOneStarted() throws Exception {
+        Path file = dir.resolve("old/flows.duckdb");
+        java.nio.file.Files.createDirectories(file.getParent());
+        try (DuckDBConnection c = (DuckDBConnection) new DuckDBDriver().connect("jdbc:duckdb:" + file, new Properties());
+                Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE store_state (name VARCHAR PRIMARY KEY, value BIGINT NOT NULL)");
+            st.execute("INSERT INTO store_state VALUES ('schema_version', 1)");
+            st.execute("CREATE TABLE flows (src VARCHAR)");
+            st.execute("INSERT INTO flows VALUES ('kept')");
+        }
+        SqlFlowStore store = open(file, 1 << 20);
+        List<FlowRecord> written = records(0, 10, T0);
+        write(store, written);
+        checkAll(store, written, T0, T0 + DAY);
+        close(store);
+        Path aside = file.resolveSibling("flows.duckdb.v1-" + T0);
+        assertEquals(1, count(aside, "SELECT count(*) FROM flows WHERE src = 'kept'"), "the old file is kept, untouched");
+        assertEquals(2, count(file, "SELECT value FROM store_state WHERE name = 'schema_version'"));
+    }
 }
