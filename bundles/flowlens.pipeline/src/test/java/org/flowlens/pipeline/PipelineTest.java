@@ -292,7 +292,7 @@ class PipelineTest {
         release.countDown();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (consumer.records.get() < 1000 && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
         }
         assertEquals(1000, consumer.records.get(), "the held batch goes on when the call returns");
         // called again once it returned
@@ -612,7 +612,7 @@ class PipelineTest {
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (sample("flowlens_consumer_absent_records_total", "consumer", "sink") < 200 && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
         }
         assertEquals(200, sample("flowlens_consumer_absent_records_total", "consumer", "sink"));
         CountingConsumer back = new CountingConsumer(300);
@@ -628,7 +628,7 @@ class PipelineTest {
         // the channel counts a batch as delivered once accept returns, just after the consumer saw it
         deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (sample("flowlens_consumer_records_total", "consumer", "sink") < 400 && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
         }
         assertEquals(400, sample("flowlens_consumer_records_total", "consumer", "sink"));
         assertEquals(0, sample("flowlens_consumer_dropped_records_total", "consumer", "sink"));
@@ -658,7 +658,7 @@ class PipelineTest {
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (pipeline.delivered().flows() < 60 && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
         }
         pipeline.removeConsumer(stuck, props(1, FlowConsumer.NAME, "stuck"));
         // one batch is in accept(), the five queued behind it are dropped and counted

@@ -69,7 +69,7 @@ public class ClickHouseStore extends StoreComponent {
                 + "(50 ms to 60 s). Records not yet sent are lost in a crash.")
         String flushInterval() default "1s";
 
-        @AttributeDefinition(name = "Queue size", description = "Records that may wait for the writer (1000-100000000); "
+        @AttributeDefinition(name = "Queue size", description = "Records that may wait for the writer (1000-100000000; at most a quarter of the heap, about 300 bytes a record); "
                 + "beyond it batches are dropped and counted in flowlens_store_dropped_records_total{reason=\"queue_full\"}.")
         int queueSize() default 1_000_000;
 

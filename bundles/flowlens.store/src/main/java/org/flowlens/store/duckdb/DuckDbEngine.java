@@ -62,8 +62,11 @@ final class DuckDbEngine implements SqlEngine {
     /** DuckDB's rows per row group: a commit is written by one thread per full row group. */
     static final int ROW_GROUP = 122_880;
     private static final int MAX_WRITE_THREADS = 16;
-    /** Texts per dictionary epoch: past it the writer starts a new epoch. */
-    static final int EPOCH_TEXTS = 1 << 20;
+    /**
+     * Texts per dictionary epoch: past it the writer starts a new epoch. At most 2^20, and one per
+     * KiB of heap (a text and its map entry take 100-200 bytes), so a small JVM keeps its dictionary small.
+     */
+    static final int EPOCH_TEXTS = (int) Math.max(4096, Math.min(1 << 20, Runtime.getRuntime().maxMemory() / 1024));
 
     static final Dialect DIALECT = new Dialect() {
         @Override

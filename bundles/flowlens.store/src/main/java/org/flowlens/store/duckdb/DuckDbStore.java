@@ -55,7 +55,7 @@ public class DuckDbStore extends StoreComponent {
                 + "e.g. 500ms, 1s, 5s (50 ms to 60 s). A crash loses at most the records of the last interval.")
         String flushInterval() default "1s";
 
-        @AttributeDefinition(name = "Queue size", description = "Records that may wait for the writer (1000-100000000); "
+        @AttributeDefinition(name = "Queue size", description = "Records that may wait for the writer (1000-100000000; at most a quarter of the heap, about 300 bytes a record); "
                 + "beyond it batches are dropped and counted in flowlens_store_dropped_records_total{reason=\"queue_full\"}.")
         int queueSize() default 1_000_000;
 

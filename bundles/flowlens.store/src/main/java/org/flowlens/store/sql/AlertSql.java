@@ -163,7 +163,13 @@ public final class AlertSql {
             case "nan", "-nan" -> Double.NaN;
             case "inf", "+inf", "infinity", "+infinity" -> Double.POSITIVE_INFINITY;
             case "-inf", "-infinity" -> Double.NEGATIVE_INFINITY;
-            default -> Double.parseDouble(t);
+            default -> {
+                try {
+                    yield Double.parseDouble(t);
+                } catch (NumberFormatException e) {
+                    yield Double.NaN; // one odd value must not fail the whole history page
+                }
+            }
         };
     }
 }

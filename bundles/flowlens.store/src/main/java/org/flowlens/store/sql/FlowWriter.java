@@ -579,6 +579,11 @@ public final class FlowWriter {
                     alertsDroppedWriteError.add(pendingAlerts.size());
                     pendingAlerts.clear();
                 }
+                // events that passed the closed check while the last ones were written
+                while (alerts.poll() != null) {
+                    queuedAlerts.decrementAndGet();
+                    alertsDroppedStopped.increment();
+                }
                 r.done().complete(null);
                 return true;
             }
