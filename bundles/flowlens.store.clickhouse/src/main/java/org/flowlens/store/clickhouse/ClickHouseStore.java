@@ -153,9 +153,7 @@ public class ClickHouseStore extends StoreComponent {
         }
         this.server = s;
         this.store = new SqlFlowStore("clickhouse", s.engine(), settings, metrics, clock);
-        LOG.info("Flow store writing to ClickHouse at {} (flush every {} ms, raw records {} days, rollups {} months{})", s,
-                settings.flushMillis(), settings.rawRetentionDays(), settings.rollupRetentionMonths(),
-                settings.storeCidrs().isEmpty() ? "" : ", only " + settings.storeCidrs());
+        LOG.info("Flow store writing to ClickHouse at {} ({})", s, settings.describe());
     }
 
     static StoreSettings settings(Config c) {
@@ -179,9 +177,7 @@ public class ClickHouseStore extends StoreComponent {
             server = s;
         }
         store.configure(settings);
-        LOG.info("ClickHouse flow store reconfigured live: {} (flush every {} ms, raw records {} days, rollups {} months{})", s,
-                settings.flushMillis(), settings.rawRetentionDays(), settings.rollupRetentionMonths(),
-                settings.storeCidrs().isEmpty() ? "" : ", only " + settings.storeCidrs());
+        LOG.info("ClickHouse flow store reconfigured live: {} ({})", s, settings.describe());
     }
 
     @Deactivate

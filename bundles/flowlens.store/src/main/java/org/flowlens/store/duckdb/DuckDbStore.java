@@ -135,9 +135,7 @@ public class DuckDbStore extends StoreComponent {
         DuckDbEngine engine = DuckDbEngine.open(es.path(), es.memoryLimitMb(), es.threads(), clock.getAsLong());
         this.engineSettings = es;
         this.store = new SqlFlowStore("duckdb", engine, settings, metrics, clock);
-        LOG.info("Flow store writing to {} (flush every {} ms, raw records {} days, rollups {} months{})", es.path(),
-                settings.flushMillis(), settings.rawRetentionDays(), settings.rollupRetentionMonths(),
-                settings.storeCidrs().isEmpty() ? "" : ", only " + settings.storeCidrs());
+        LOG.info("Flow store writing to {} ({})", es.path(), settings.describe());
     }
 
     static StoreSettings settings(Config c) {
@@ -172,9 +170,7 @@ public class DuckDbStore extends StoreComponent {
             engineSettings = es;
         }
         store.configure(settings);
-        LOG.info("Flow store reconfigured live: {} (flush every {} ms, raw records {} days, rollups {} months{})", es.path(),
-                settings.flushMillis(), settings.rawRetentionDays(), settings.rollupRetentionMonths(),
-                settings.storeCidrs().isEmpty() ? "" : ", only " + settings.storeCidrs());
+        LOG.info("Flow store reconfigured live: {} ({})", es.path(), settings.describe());
     }
 
     @Deactivate

@@ -135,4 +135,10 @@ public record StoreSettings(long flushMillis, int queueRecords, int rawRetention
         }
         return false;
     }
+
+    /** What the log says of these settings: flush interval, retention and the address filter. */
+    public String describe() {
+        return "flush every " + flushMillis + " ms, raw records " + rawRetentionDays + " days, rollups " + rollupRetentionMonths + " months"
+                + (storeCidrs.isEmpty() ? "" : ", only " + storeCidrs);
+    }
 }
