@@ -89,89 +89,89 @@ final class Run {
     private void load(int code, FlowRecord[] rs, int n) {
         long[] h = hi[code], l = lo[code];
         Object[] t = text[code];
-        switch (code) {
-            case 5: // service port
+        switch (Field.ALL[code]) {
+            case SERVICE_PORT:
                 for (int j = 0; j < n; j++) {
                     h[j] = Field.servicePort(rs[j]);
                 }
                 break;
-            case 6:
+            case EXPORTER:
                 for (int j = 0; j < n; j++) {
                     h[j] = rs[j].exporterHi();
                     l[j] = rs[j].exporterLo();
                 }
                 break;
-            case 7:
+            case IN_IF:
                 for (int j = 0; j < n; j++) {
                     h[j] = rs[j].inIf() & 0xFFFF_FFFFL;
                 }
                 break;
-            case 8:
+            case OUT_IF:
                 for (int j = 0; j < n; j++) {
                     h[j] = rs[j].outIf() & 0xFFFF_FFFFL;
                 }
                 break;
-            case 9:
+            case IN_IF_NAME:
                 for (int j = 0; j < n; j++) {
                     t[j] = rs[j].inIfName();
                 }
                 break;
-            case 10:
+            case OUT_IF_NAME:
                 for (int j = 0; j < n; j++) {
                     t[j] = rs[j].outIfName();
                 }
                 break;
-            case 11:
+            case DIRECTION:
                 for (int j = 0; j < n; j++) {
                     h[j] = (rs[j].direction() + 1) & 3;
                 }
                 break;
-            case 12:
+            case VLAN:
                 for (int j = 0; j < n; j++) {
                     h[j] = rs[j].vlan() & 0xFFFF;
                 }
                 break;
-            case 13:
+            case TCP_FLAGS:
                 for (int j = 0; j < n; j++) {
                     h[j] = rs[j].tcpFlags() & 0xFF;
                 }
                 break;
-            case 14:
+            case SRC_COUNTRY:
                 for (int j = 0; j < n; j++) {
                     t[j] = rs[j].srcCountry();
                 }
                 break;
-            case 15:
+            case DST_COUNTRY:
                 for (int j = 0; j < n; j++) {
                     t[j] = rs[j].dstCountry();
                 }
                 break;
-            case 16:
+            case SRC_ASN:
                 for (int j = 0; j < n; j++) {
                     h[j] = rs[j].srcAs() & 0xFFFF_FFFFL;
                 }
                 break;
-            case 17:
+            case SRC_AS_NAME:
                 for (int j = 0; j < n; j++) {
                     t[j] = rs[j].srcAsName();
                 }
                 break;
-            case 18:
+            case DST_ASN:
                 for (int j = 0; j < n; j++) {
                     h[j] = rs[j].dstAs() & 0xFFFF_FFFFL;
                 }
                 break;
-            case 19:
+            case DST_AS_NAME:
                 for (int j = 0; j < n; j++) {
                     t[j] = rs[j].dstAsName();
                 }
                 break;
-            case 20:
+            case SRC_DOMAIN:
                 for (int j = 0; j < n; j++) {
                     t[j] = rs[j].srcDomain();
                 }
                 break;
-            case 21:
+            case DST_DOMAIN:
                 for (int j = 0; j < n; j++) {
                     t[j] = rs[j].dstDomain();
                 }
