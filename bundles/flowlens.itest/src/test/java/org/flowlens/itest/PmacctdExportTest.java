@@ -13,7 +13,6 @@ import javax.inject.Inject;
 
 import org.flowlens.api.metrics.Metrics;
 import org.junit.After;
-import org.junit.Assume;
 import org.junit.Before;
 import org.junit.BeforeClass;
 import org.junit.Test;
@@ -47,14 +46,9 @@ public class PmacctdExportTest {
         return Assembly.of(System.getProperty("flowlens.bndrun", "../../runtime/flowlens.bndrun"));
     }
 
-    /** Runs outside the framework too, so that a missing tool shows as tests not run rather than passed. */
     @BeforeClass
     public static void toolsInstalled() {
-        List<String> missing = Tools.missing("pmacctd", "sfacctd", "nfcapd", "nfdump");
-        if (!missing.isEmpty()) {
-            System.out.println("PmacctdExportTest skipped: " + missing + " not installed (apt-get install pmacct nfdump)");
-        }
-        Assume.assumeTrue(missing + " not installed (apt-get install pmacct nfdump)", missing.isEmpty());
+        Tools.assumeInstalled("PmacctdExportTest", "pmacct nfdump", "pmacctd", "sfacctd", "nfcapd", "nfdump");
     }
 
     @Before

@@ -8,7 +8,6 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -17,7 +16,6 @@ import javax.inject.Inject;
 
 import org.flowlens.api.metrics.Metrics;
 import org.junit.After;
-import org.junit.Assume;
 import org.junit.Before;
 import org.junit.BeforeClass;
 import org.junit.Test;
@@ -55,14 +53,9 @@ public class SoftflowdExportTest {
         return Assembly.of(System.getProperty("flowlens.bndrun", "../../runtime/flowlens.bndrun"));
     }
 
-    /** Runs outside the framework too, so that a missing tool shows as tests not run rather than passed. */
     @BeforeClass
     public static void toolsInstalled() {
-        List<String> missing = Tools.missing("softflowd", "nfcapd", "nfdump");
-        if (!missing.isEmpty()) {
-            System.out.println("SoftflowdExportTest skipped: " + missing + " not installed (apt-get install softflowd nfdump)");
-        }
-        Assume.assumeTrue(missing + " not installed (apt-get install softflowd nfdump)", missing.isEmpty());
+        Tools.assumeInstalled("SoftflowdExportTest", "softflowd nfdump", "softflowd", "nfcapd", "nfdump");
     }
 
     @Before

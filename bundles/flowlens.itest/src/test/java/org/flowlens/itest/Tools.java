@@ -46,7 +46,7 @@ final class Tools {
     }
 
     /** The tools among {@code names} that are missing, for a skip message. */
-    static List<String> missing(String... names) {
+    private static List<String> missing(String... names) {
         List<String> out = new ArrayList<>();
         for (String n : names) {
             if (find(n) == null) {
@@ -54,6 +54,19 @@ final class Tools {
             }
         }
         return out;
+    }
+
+    /**
+     * Skips the calling test class, with a line on standard output, when one of {@code tools} is
+     * missing; called outside the framework too, so that a missing tool shows as tests not run
+     * rather than passed.
+     */
+    static void assumeInstalled(String test, String packages, String... tools) {
+        List<String> missing = missing(tools);
+        if (!missing.isEmpty()) {
+            System.out.println(test + " skipped: " + missing + " not installed (apt-get install " + packages + ")");
+        }
+        org.junit.Assume.assumeTrue(missing + " not installed (apt-get install " + packages + ")", missing.isEmpty());
     }
 
     /** Starts {@code command} in {@code dir} with its output (and errors) going to {@code log}. */
