@@ -31,11 +31,14 @@ public final class IngestCpuTime {
         boolean each = false;
         List<String> dims = Settings.DEFAULT_DIMENSIONS;
         budgetMb = 256;
+        int pool = 1 << 17;
         for (String a : args) {
             if (a.equals("--each")) {
                 each = true;
             } else if (a.startsWith("--budget=")) {
                 budgetMb = Integer.parseInt(a.substring("--budget=".length()));
+            } else if (a.startsWith("--pool=")) {
+                pool = Integer.parseInt(a.substring("--pool=".length()));
             } else if (a.startsWith("--dimensions=")) {
                 String v = a.substring("--dimensions=".length());
                 dims = v.isEmpty() ? List.of() : List.of(v.split(","));
@@ -43,7 +46,7 @@ public final class IngestCpuTime {
                 seconds = Double.parseDouble(a);
             }
         }
-        Traffic traffic = new Traffic(1 << 17, AggregateIngestBenchmark.BATCH, 20_000, 100_000, 42);
+        Traffic traffic = new Traffic(pool, AggregateIngestBenchmark.BATCH, 20_000, 100_000, 42);
         System.out.printf("load average %.2f%n", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         Result all = run(traffic, dims, seconds);
         System.out.printf("%s %d dimensions: %s%n", dims.equals(Settings.DEFAULT_DIMENSIONS) ? "all" : "these", dims.size(), all);
