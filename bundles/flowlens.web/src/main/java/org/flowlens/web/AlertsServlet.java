@@ -144,15 +144,23 @@ public class AlertsServlet extends HttpServlet {
         String key = Requests.text(req, "key");
         AlertPage page = fs.alerts(new AlertSearch(since, until, detector, key, offset, limit));
         Map<String, AlertEntry> byId = new LinkedHashMap<>();
+        long oldest = Long.MAX_VALUE;
         for (AlertEntry e : page.alerts()) {
             byId.put(e.alert().id(), e);
+            oldest = Math.min(oldest, e.alert().lastMillis());
         }
+        // a full page may be followed by older ones: an alert older than its last one is on those
+        long newEnough = page.alerts().size() < limit ? Long.MIN_VALUE : oldest;
+        int unflushed = 0;
         if (a != null) {
             for (AlertEntry e : a.history(detector, limit + offset)) {
                 long t = e.alert().lastMillis();
                 boolean matches = t >= since && t < until && (key == null || key.equals(e.alert().key()));
-                if (byId.containsKey(e.alert().id()) || (offset == 0 && matches)) {
+                if (byId.containsKey(e.alert().id())) {
                     byId.put(e.alert().id(), e);
+                } else if (offset == 0 && matches && t >= newEnough) {
+                    byId.put(e.alert().id(), e);
+                    unflushed++;
                 }
             }
         }
@@ -162,7 +170,7 @@ public class AlertsServlet extends HttpServlet {
         o.addProperty("state", "all");
         o.add("detectors", JsonResponses.GSON.toJsonTree(a == null ? List.of() : a.detectors()));
         o.addProperty("source", "store");
-        o.addProperty("total", Math.max(page.total(), list.size()));
+        o.addProperty("total", page.total() + unflushed);
         o.addProperty("offset", offset);
         o.addProperty("limit", limit);
         // alerts not in the store yet come on top of the first page, so that pages follow the store's

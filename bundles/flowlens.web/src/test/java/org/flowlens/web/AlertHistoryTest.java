@@ -195,6 +195,7 @@ class AlertHistoryTest {
         assertEquals("store", first.get("source").getAsString());
         assertEquals(List.of("a20", "a19", "a18", "a17", "a16", "a15", "a14", "a13", "a12", "a11", "a10"), ids(first),
                 "the store's page, and the alert not flushed yet on top");
+        assertEquals(21, first.get("total").getAsLong(), "twenty stored and one not flushed yet");
         JsonObject a19 = first.getAsJsonArray("alerts").get(1).getAsJsonObject();
         assertEquals("RESOLVED", a19.getAsJsonObject("alert").get("state").getAsString(), "the alert service's entry is fresher");
         assertEquals("ops", a19.getAsJsonObject("acknowledgement").get("by").getAsString());
@@ -202,6 +203,13 @@ class AlertHistoryTest {
         assertEquals(List.of("a9", "a8", "a7", "a6", "a5", "a4", "a3", "a2", "a1", "a0"), ids(second),
                 "alerts the alert service forgot long ago");
         assertEquals(20, second.get("total").getAsLong());
+
+        // pages shorter than the alert service's memory: what it remembers of later pages stays on them
+        JsonObject short1 = get(servlet, Map.of("state", "all", "limit", "3"));
+        assertEquals(List.of("a20", "a19", "a18", "a17"), ids(short1));
+        assertEquals(21, short1.get("total").getAsLong());
+        JsonObject short2 = get(servlet, Map.of("state", "all", "limit", "3", "offset", "3"));
+        assertEquals(List.of("a16", "a15", "a14"), ids(short2), "no alert twice");
 
         JsonObject filtered = get(servlet, Map.of("state", "all", "detector", "flood", "since", Long.toString(T0 + 5_000),
                 "until", Long.toString(T0 + 12_000)));
