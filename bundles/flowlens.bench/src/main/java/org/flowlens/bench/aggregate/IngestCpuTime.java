@@ -17,8 +17,8 @@ import org.flowlens.api.flow.FlowBatch;
  * default dimension alone on top of the fixed part.
  *
  * <p>Run: {@code java -cp benchmarks.jar org.flowlens.bench.aggregate.IngestCpuTime [seconds] [--each]
- * [--dimensions=a,b,...] [--budget=MB]} (the default dimensions and budget unless given; empty
- * dimensions for none).
+ * [--dimensions=a,b,...] [--budget=MB] [--pool=records]} (the default dimensions, budget and a pool
+ * of 131,072 records unless given; empty dimensions for none).
  */
 public final class IngestCpuTime {
     private IngestCpuTime() {}
