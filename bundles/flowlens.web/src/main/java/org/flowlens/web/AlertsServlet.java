@@ -170,6 +170,7 @@ public class AlertsServlet extends HttpServlet {
         o.addProperty("state", "all");
         o.add("detectors", JsonResponses.GSON.toJsonTree(a == null ? List.of() : a.detectors()));
         o.addProperty("source", "store");
+        // the store's count, and on the first page the alerts it has not received yet
         o.addProperty("total", page.total() + unflushed);
         o.addProperty("offset", offset);
         o.addProperty("limit", limit);
