@@ -4,12 +4,12 @@ import java.util.List;
 import java.util.function.Supplier;
 
 import org.flowlens.api.alert.Alert;
+import org.flowlens.api.alert.AlertEvents;
 import org.flowlens.api.alert.Detector;
 import org.flowlens.api.flow.FlowBatch;
 import org.flowlens.api.flow.FlowRecord;
 import org.flowlens.api.metrics.Counter;
 import org.flowlens.api.metrics.Metrics;
-import org.flowlens.detect.engine.AlertEvents;
 import org.flowlens.detect.engine.AlertTracker;
 import org.flowlens.detect.engine.Common;
 import org.flowlens.detect.engine.Ticker;

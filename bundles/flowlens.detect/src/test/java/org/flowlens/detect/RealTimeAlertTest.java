@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import org.flowlens.api.alert.Alert;
+import org.flowlens.api.alert.AlertEvents;
 import org.flowlens.api.flow.FlowBatch;
-import org.flowlens.detect.engine.AlertEvents;
 import org.flowlens.detect.engine.Configs;
 import org.flowlens.detect.engine.TickerComponent;
 import org.junit.jupiter.api.AfterEach;

@@ -6,7 +6,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 
 import org.flowlens.api.alert.Alert;
-import org.flowlens.detect.engine.AlertEvents;
+import org.flowlens.api.alert.AlertEvents;
 import org.osgi.service.event.Event;
 import org.osgi.service.event.EventAdmin;
 import org.osgi.service.event.EventHandler;

@@ -1,8 +1,8 @@
 package org.flowlens.detect.sink;
 
 import org.flowlens.api.alert.Alert;
+import org.flowlens.api.alert.AlertEvents;
 import org.flowlens.api.alert.AlertTopics;
-import org.flowlens.detect.engine.AlertEvents;
 import org.flowlens.detect.engine.Configs;
 import org.flowlens.detect.engine.Units;
 import org.osgi.service.component.annotations.Activate;

@@ -20,12 +20,11 @@ import java.util.concurrent.TimeUnit;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
-import org.flowlens.api.alert.Acknowledgement;
 import org.flowlens.api.alert.Alert;
+import org.flowlens.api.alert.AlertEvents;
 import org.flowlens.api.alert.AlertTopics;
 import org.flowlens.api.metrics.Counter;
 import org.flowlens.api.metrics.Metrics;
-import org.flowlens.detect.engine.AlertEvents;
 import org.flowlens.detect.engine.Units;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -274,14 +273,7 @@ public class WebhookSink implements EventHandler {
         if (a == null || !s.filter().accepts(event.getTopic(), a)) {
             return;
         }
-        Acknowledgement ack = null;
-        if (AlertTopics.ACKNOWLEDGED.equals(event.getTopic())) {
-            Object millis = event.getProperty(AlertTopics.ACKNOWLEDGED_MILLIS);
-            ack = new Acknowledgement(String.valueOf(event.getProperty(AlertTopics.ACKNOWLEDGED_BY)),
-                    String.valueOf(event.getProperty(AlertTopics.ACKNOWLEDGED_NOTE)),
-                    millis instanceof Number n ? n.longValue() : 0L);
-        }
-        Delivery d = new Delivery(a.id(), s.template().body(a, ack));
+        Delivery d = new Delivery(a.id(), s.template().body(a, AlertEvents.acknowledgement(event, a)));
         synchronized (queue) {
             if (queue.size() >= s.queueSize()) {
                 droppedFull.increment();

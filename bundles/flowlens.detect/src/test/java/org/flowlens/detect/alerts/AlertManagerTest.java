@@ -7,16 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Map;
 
-import org.flowlens.api.alert.Alert;
 import org.flowlens.api.alert.Alert.Severity;
 import org.flowlens.api.alert.Alert.State;
+import org.flowlens.api.alert.Alert;
 import org.flowlens.api.alert.AlertEntry;
+import org.flowlens.api.alert.AlertEvents;
 import org.flowlens.api.alert.AlertTopics;
 import org.flowlens.api.alert.Detector;
 import org.flowlens.api.flow.FlowBatch;
 import org.flowlens.detect.RecordingEventAdmin;
 import org.flowlens.detect.TestMetrics;
-import org.flowlens.detect.engine.AlertEvents;
 import org.flowlens.detect.engine.Configs;
 import org.junit.jupiter.api.Test;
 import org.osgi.service.event.Event;

@@ -7,10 +7,10 @@ import java.util.List;
 import java.util.Map;
 
 import org.flowlens.api.alert.Acknowledgement;
-import org.flowlens.api.alert.Alert;
 import org.flowlens.api.alert.Alert.Severity;
 import org.flowlens.api.alert.Alert.State;
-import org.flowlens.detect.engine.AlertEvents;
+import org.flowlens.api.alert.Alert;
+import org.flowlens.api.alert.AlertEvents;
 import org.flowlens.detect.engine.Configs;
 import org.junit.jupiter.api.Test;
 

@@ -27,11 +27,11 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 import org.flowlens.api.alert.Acknowledgement;
-import org.flowlens.api.alert.Alert;
 import org.flowlens.api.alert.Alert.Severity;
 import org.flowlens.api.alert.Alert.State;
+import org.flowlens.api.alert.Alert;
+import org.flowlens.api.alert.AlertEvents;
 import org.flowlens.detect.TestMetrics;
-import org.flowlens.detect.engine.AlertEvents;
 import org.flowlens.detect.engine.Configs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

@@ -1,10 +1,8 @@
 package org.flowlens.store.sql;
 
-import java.util.List;
-import java.util.Map;
-
 import org.flowlens.api.alert.Acknowledgement;
 import org.flowlens.api.alert.Alert;
+import org.flowlens.api.alert.AlertEvents;
 import org.flowlens.api.alert.AlertTopics;
 import org.osgi.service.event.Event;
 
@@ -40,62 +38,11 @@ public record StoredAlert(String event, long eventMillis, long sequence, Alert a
         } else {
             return null;
         }
-        Alert a = alert(e);
+        Alert a = AlertEvents.alert(e);
         if (a == null || a.id() == null || a.id().isEmpty()) {
             return null;
         }
-        if (event.equals(ACKNOWLEDGED)) {
-            Number millis = number(e.getProperty(AlertTopics.ACKNOWLEDGED_MILLIS));
-            long at = millis == null ? a.lastMillis() : millis.longValue();
-            Object by = e.getProperty(AlertTopics.ACKNOWLEDGED_BY);
-            Object note = e.getProperty(AlertTopics.ACKNOWLEDGED_NOTE);
-            return new StoredAlert(event, at, sequence, a,
-                    new Acknowledgement(by == null ? "" : by.toString(), note == null ? "" : note.toString(), at));
-        }
-        return new StoredAlert(event, a.lastMillis(), sequence, a, null);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Alert alert(Event e) {
-        if (e.getProperty(AlertTopics.ALERT) instanceof Alert a) {
-            return a;
-        }
-        try {
-            Object id = e.getProperty(AlertTopics.ID);
-            if (id == null) {
-                return null;
-            }
-            Number first = number(e.getProperty(AlertTopics.FIRST_MILLIS));
-            Number last = number(e.getProperty(AlertTopics.LAST_MILLIS));
-            Number value = number(e.getProperty(AlertTopics.VALUE));
-            Number threshold = number(e.getProperty(AlertTopics.THRESHOLD));
-            Object evidence = e.getProperty(AlertTopics.EVIDENCE);
-            return new Alert(id.toString(), text(e, AlertTopics.DETECTOR), text(e, AlertTopics.KEY),
-                    Alert.Severity.valueOf(text(e, AlertTopics.SEVERITY)), Alert.State.valueOf(text(e, AlertTopics.STATE)),
-                    first == null ? 0 : first.longValue(), last == null ? 0 : last.longValue(),
-                    value == null ? 0 : value.doubleValue(), threshold == null ? 0 : threshold.doubleValue(),
-                    text(e, AlertTopics.MESSAGE), evidence instanceof List<?> l ? (List<Map<String, Object>>) l : List.of());
-        } catch (IllegalArgumentException ex) {
-            return null; // an unknown severity or state
-        }
-    }
-
-    private static String text(Event e, String name) {
-        Object o = e.getProperty(name);
-        return o == null ? "" : o.toString();
-    }
-
-    private static Number number(Object o) {
-        if (o instanceof Number n) {
-            return n;
-        }
-        if (o == null) {
-            return null;
-        }
-        try {
-            return Double.parseDouble(o.toString());
-        } catch (NumberFormatException ex) {
-            return null;
-        }
+        Acknowledgement ack = AlertEvents.acknowledgement(e, a);
+        return new StoredAlert(event, ack == null ? a.lastMillis() : ack.millis(), sequence, a, ack);
     }
 }

@@ -1,15 +1,15 @@
-package org.flowlens.detect.engine;
+package org.flowlens.api.alert;
 
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.flowlens.api.alert.Acknowledgement;
-import org.flowlens.api.alert.Alert;
-import org.flowlens.api.alert.AlertTopics;
 import org.osgi.service.event.Event;
 
-/** Alerts to Event Admin events and back. */
+/**
+ * Alerts to Event Admin events and back, as {@link AlertTopics} describes them: what the alert
+ * service publishes and what sinks, stores and the console read.
+ */
 public final class AlertEvents {
     private AlertEvents() {}
 
@@ -84,11 +84,34 @@ public final class AlertEvents {
         return o == null ? "" : o.toString();
     }
 
+    /** A number property, 0 when absent or not a number. */
     private static Number num(Event e, String name) {
         Object o = e.getProperty(name);
         if (o instanceof Number n) {
             return n;
         }
-        return Double.parseDouble(String.valueOf(o));
+        if (o == null) {
+            return 0;
+        }
+        try {
+            return Double.parseDouble(o.toString());
+        } catch (NumberFormatException ex) {
+            return 0;
+        }
+    }
+
+    /**
+     * The acknowledgement an {@link AlertTopics#ACKNOWLEDGED} event carries (its time the alert's
+     * last update when absent); null for other events.
+     */
+    public static Acknowledgement acknowledgement(Event e, Alert a) {
+        if (!AlertTopics.ACKNOWLEDGED.equals(e.getTopic())) {
+            return null;
+        }
+        Object millis = e.getProperty(AlertTopics.ACKNOWLEDGED_MILLIS);
+        Object by = e.getProperty(AlertTopics.ACKNOWLEDGED_BY);
+        Object note = e.getProperty(AlertTopics.ACKNOWLEDGED_NOTE);
+        return new Acknowledgement(by == null ? "" : by.toString(), note == null ? "" : note.toString(),
+                millis instanceof Number n ? n.longValue() : a.lastMillis());
     }
 }
