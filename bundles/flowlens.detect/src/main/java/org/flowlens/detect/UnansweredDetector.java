@@ -185,6 +185,13 @@ public class UnansweredDetector extends DetectorBase {
         pending = null;
     }
 
+    /**
+     * How long an attempt counted as unanswered is remembered after its last SYN, so that its
+     * retransmissions count once. TCP stacks double the pause between retries of an unanswered SYN;
+     * the longest pause of a Linux stack is 32 s (retries 1, 3, 7, 15, 31 and 63 s after the first).
+     */
+    static final long RETRANSMISSIONS_MILLIS = 70_000;
+
     /** Attempts first, then answers: an answer earlier in the batch than its attempt still matches. */
     @Override
     protected int onBatch(FlowBatch batch, long now) {
@@ -210,6 +217,10 @@ public class UnansweredDetector extends DetectorBase {
             }
             int p = pending.answeredBy(r.srcHi(), r.srcLo(), r.srcPort(), r.dstHi(), r.dstLo(), r.dstPort());
             if (p < 0) {
+                continue;
+            }
+            if (pending.settled(p)) {
+                pending.remove(p); // answered after all, too late: it stays counted as unanswered
                 continue;
             }
             boolean refused = (r.tcpFlags() & (Traffic.RST | Traffic.SYN)) == Traffic.RST;
@@ -252,12 +263,16 @@ public class UnansweredDetector extends DetectorBase {
         }
     }
 
-    /** Attempts that waited since before {@code cutoff} count as unanswered. */
+    /**
+     * Attempts that waited since before {@code cutoff} count as unanswered; settled attempts not
+     * retransmitted for {@link #RETRANSMISSIONS_MILLIS} are forgotten.
+     */
     private void settle(long now, long cutoff) {
+        pending.forget(now - RETRANSMISSIONS_MILLIS);
         for (int p = 0; p < pending.capacity(); p++) {
-            if (pending.used(p) && pending.time(p) <= cutoff) {
+            if (pending.used(p) && !pending.settled(p) && pending.time(p) <= cutoff) {
                 credit(p, UNANSWERED, now);
-                pending.remove(p);
+                pending.settle(p, now);
             }
         }
     }

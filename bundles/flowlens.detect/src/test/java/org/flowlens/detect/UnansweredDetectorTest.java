@@ -35,10 +35,14 @@ class UnansweredDetectorTest {
 
     /** As the packet meter reports sessions: the initiator's record, then the answer's if any. */
     private void sessions(int n, int answerFlags) {
+        sessions(n, answerFlags, 30000);
+    }
+
+    private void sessions(int n, int answerFlags, int firstPort) {
         FlowBatch b = new FlowBatch();
         for (int i = 0; i < n; i++) {
             int dst = v4("10.0.1.0", i % 10);
-            int sport = 30000 + i;
+            int sport = firstPort + i;
             syn(b, bad, dst, sport, 22).format("pcap");
             if (answerFlags != 0) {
                 tcp(b, dst, bad, 22, sport, answerFlags, 1, 40).format("pcap");
@@ -115,6 +119,44 @@ class UnansweredDetectorTest {
         h.ticker.advance(1_000);
         assertEquals(1, h.raised().size(), "24 attempts found no room to wait and counted at once");
         assertEquals(24, h.raised().get(0).value());
+    }
+
+    /** As a live capture reports an unanswered attempt: its SYN, then updates for each retransmission. */
+    private void retransmissions(int attempts, int firstPort) {
+        for (int i = 0; i < attempts; i++) {
+            FlowBatch b = new FlowBatch();
+            syn(b, bad, v4("10.0.4.0", i), firstPort + i, 8443).format("pcap");
+            d.accept(b);
+        }
+    }
+
+    @Test
+    void retransmittedSynsCountOnce() {
+        start(Map.of("threshold", 10, "replyWait", "1s", "cooldown", "0"));
+        retransmissions(8, 50000);
+        retransmissions(8, 50000); // retransmitted while waiting
+        h.ticker.advance(1_500);
+        retransmissions(8, 50000); // after they were counted, 1 s, 3 s and 7 s after the first
+        h.ticker.advance(2_000);
+        retransmissions(8, 50000);
+        h.ticker.advance(4_000);
+        retransmissions(8, 50000);
+        h.ticker.advance(3_000);
+        assertTrue(h.events.events().isEmpty(), "8 attempts, retransmitted 4 times, stay under 10");
+        retransmissions(3, 60000); // three new ones
+        h.ticker.advance(2_000);
+        assertEquals(1, h.raised().size());
+        assertEquals(11, h.raised().get(0).value());
+    }
+
+    @Test
+    void attemptsAlreadyCountedMakeRoomForNewOnes() {
+        start(Map.of("threshold", 20, "maxPending", 16, "replyWait", "1s"));
+        sessions(16, 0);
+        h.ticker.advance(2_000); // 16 counted as unanswered, remembered for their retransmissions
+        sessions(16, SYN | ACK, 31000); // new attempts, answered: they find room to wait for it
+        h.ticker.advance(2_000);
+        assertTrue(h.events.events().isEmpty(), "16 unanswered, the answered ones not counted");
     }
 
     @Test

@@ -3,7 +3,9 @@ package org.flowlens.detect.state;
 /**
  * TCP connection attempts (SYN without ACK) waiting for an answer from the other side, keyed by
  * their 5-tuple, bounded. An answer is a record of the reverse direction; attempts that wait longer
- * than the detector's reply wait are taken out as unanswered.
+ * than the detector's reply wait are settled as unanswered. A settled attempt is remembered for a
+ * while so that the retransmissions of its SYN (reported by a live capture as updates of the same
+ * session) do not count as new attempts; when the table is full, settled attempts make room first.
  */
 public final class PendingAttempts {
     private final int max;
@@ -15,6 +17,7 @@ public final class PendingAttempts {
     private long[] dstLo;
     private int[] dstPort;
     private long[] weight;
+    private boolean[] settled;
 
     /** @param max the most attempts waiting at once; the table starts small and doubles up to it */
     public PendingAttempts(int max) {
@@ -31,12 +34,14 @@ public final class PendingAttempts {
         dstLo = new long[capacity];
         dstPort = new int[capacity];
         weight = new long[capacity];
+        settled = new boolean[capacity];
     }
 
     private void grow() {
         KeyIndex oi = index;
         long[] ot = time, osh = srcHi, osl = srcLo, odh = dstHi, odl = dstLo, ow = weight;
         int[] op = dstPort;
+        boolean[] os = settled;
         alloc((int) Math.min(max, 2L * oi.capacity()));
         for (int e = 0; e < oi.capacity(); e++) {
             if (oi.used(e)) {
@@ -48,6 +53,7 @@ public final class PendingAttempts {
                 dstLo[n] = odl[e];
                 dstPort[n] = op[e];
                 weight[n] = ow[e];
+                settled[n] = os[e];
             }
         }
     }
@@ -70,14 +76,20 @@ public final class PendingAttempts {
         long kh = side(sHi, sLo, sPort), kl = side(dHi, dLo, dPort);
         int r = index.findOrInsert(kh, kl, 0);
         if (r == Integer.MIN_VALUE) {
-            if (index.capacity() >= max) {
+            if (index.capacity() < max) {
+                grow();
+            } else if (forget(Long.MAX_VALUE) == 0) {
                 return false;
             }
-            grow();
             r = index.findOrInsert(kh, kl, 0);
         }
         if (r >= 0) {
-            weight[r] += w;
+            // the same 5-tuple again is the same attempt retransmitted, not another one
+            if (settled[r]) {
+                time[r] = now;
+            } else {
+                weight[r] = Math.max(weight[r], w);
+            }
             return true;
         }
         int e = -(r + 1);
@@ -88,7 +100,31 @@ public final class PendingAttempts {
         dstLo[e] = dLo;
         dstPort[e] = dPort;
         weight[e] = w;
+        settled[e] = false;
         return true;
+    }
+
+    /** Marks a waiting attempt as counted unanswered; it is then only remembered, from {@code now}. */
+    public void settle(int e, long now) {
+        settled[e] = true;
+        time[e] = now;
+    }
+
+    /** Whether an entry is an attempt already counted as unanswered, kept to recognize its retransmissions. */
+    public boolean settled(int e) {
+        return settled[e];
+    }
+
+    /** Forgets the settled attempts last seen at or before {@code cutoff}; returns how many. */
+    public int forget(long cutoff) {
+        int n = 0;
+        for (int e = 0; e < index.capacity(); e++) {
+            if (index.used(e) && settled[e] && time[e] <= cutoff) {
+                index.remove(e);
+                n++;
+            }
+        }
+        return n;
     }
 
     /**
