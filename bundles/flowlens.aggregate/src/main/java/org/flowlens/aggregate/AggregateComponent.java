@@ -1,6 +1,15 @@
 package org.flowlens.aggregate;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,6 +32,7 @@ import org.flowlens.api.query.TopN;
 import org.flowlens.api.query.Totals;
 import org.flowlens.api.query.Trend;
 import org.flowlens.api.query.WindowTotals;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -101,8 +111,17 @@ public class AggregateComponent implements FlowConsumer, FlowQueryService {
                 c.refresh(), c.timeSource(), c.lateness(), c.trendRetention());
     }
 
+    /** The bundle's file the aggregates wait in while the component is away (an update, a restart); null without one. */
+    private Path savedState;
+
     @Activate
-    void activate(Config config) {
+    void activate(Config config, BundleContext context) {
+        start(config, context == null ? null : context.getDataFile("aggregates.bin").toPath());
+    }
+
+    /** Starts, going on from the aggregates saved in {@code saved} when it holds some. */
+    void start(Config config, Path saved) {
+        savedState = saved;
         Settings s;
         try {
             s = settings(config);
@@ -122,9 +141,52 @@ public class AggregateComponent implements FlowConsumer, FlowQueryService {
             t.setDaemon(true);
             return t;
         });
-        aggregator = new Aggregator(s, System::currentTimeMillis, windowPool);
+        Aggregator restored = restore(s);
+        aggregator = restored != null ? restored : new Aggregator(s, System::currentTimeMillis, windowPool);
         schedule(s.refreshMillis);
         LOG.info("Aggregation started: {}", s);
+    }
+
+    /** The aggregator the previous instance saved, or null; the file is used once. */
+    private Aggregator restore(Settings s) {
+        Path file = savedState;
+        if (file == null || !Files.isRegularFile(file)) {
+            return null;
+        }
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
+            Aggregator a = Aggregator.restore(s, System::currentTimeMillis, windowPool, in);
+            LOG.info("Aggregates restored as saved at {}: {} flows counted since {}",
+                    Instant.ofEpochMilli(a.restoredFromMillis()), a.totals().flows(), Instant.ofEpochMilli(a.totals().sinceMillis()));
+            return a;
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Saved aggregates in {} not restored, starting afresh: {}", file, e.toString());
+            return null;
+        } finally {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                LOG.warn("Could not remove {}: {}", file, e.toString());
+            }
+        }
+    }
+
+    /** Saves the aggregates for the next instance: the windows then survive an update of this bundle or a restart. */
+    private void save() {
+        Path file = savedState;
+        if (file == null) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16))) {
+                aggregator.save(out);
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            LOG.info("Aggregates saved for the next start: {} bytes in {} ms", Files.size(file), (System.nanoTime() - t0) / 1_000_000);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Could not save the aggregates to {}; the next start begins empty: {}", file, e.toString());
+        }
     }
 
     @Modified
@@ -163,6 +225,7 @@ public class AggregateComponent implements FlowConsumer, FlowQueryService {
     @Deactivate
     void deactivate() {
         timer.shutdownNow();
+        save();
         windowPool.shutdownNow();
     }
 

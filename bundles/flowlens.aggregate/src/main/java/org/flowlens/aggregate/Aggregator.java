@@ -1,5 +1,8 @@
 package org.flowlens.aggregate;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -82,6 +85,8 @@ public final class Aggregator implements FlowQueryService {
     private final ArrayDeque<TrendPoint> trend = new ArrayDeque<>();
     private TrendPoint openTrend;
     private volatile View view;
+    /** When the state this instance went on from was saved, 0 for a fresh start. */
+    private long savedMillis;
 
     /** An immutable snapshot queries read. */
     private static final class View {
@@ -113,21 +118,26 @@ public final class Aggregator implements FlowQueryService {
      * @param executor runs the window merges of a refresh in parallel ({@code Runnable::run} for none)
      */
     public Aggregator(Settings settings, LongSupplier clock, Executor executor) {
+        this(settings, clock, executor, clock.getAsLong());
+    }
+
+    private Aggregator(Settings settings, LongSupplier clock, Executor executor, long startMillis) {
         this.clock = clock;
         this.executor = executor;
         this.settings = settings;
-        this.startMillis = clock.getAsLong();
-        this.lastMillis = startMillis;
+        this.startMillis = startMillis;
+        long now = clock.getAsLong();
+        this.lastMillis = now;
         synchronized (refreshLock) {
             synchronized (ingestLock) {
                 active = newPane(settings);
-                active.start(Math.floorDiv(startMillis, settings.bucketMillis), settings.bucketMillis);
+                active.start(Math.floorDiv(now, settings.bucketMillis), settings.bucketMillis);
             }
             for (Dimension d : settings.dimensions) {
                 cumulative.put(d.spec, counterTable(d, settings.capacities.get(d.spec)));
                 since.put(d.spec, startMillis);
             }
-            publish(startMillis, settings, System.nanoTime());
+            publish(now, settings, System.nanoTime());
         }
     }
 
@@ -439,6 +449,150 @@ public final class Aggregator implements FlowQueryService {
             expire(now, next);
             publish(now, next, t0);
         }
+    }
+
+    // ------------------------------------------------------------------ saving and restoring
+
+    private static final int SAVED_MAGIC = 0x464C4147;
+    private static final int SAVED_FORMAT = 1;
+
+    /**
+     * Writes everything the windows, counters and trend are built from, the records still in
+     * panes included, so that another instance ({@link #restore}: after an update of the bundle or a
+     * restart) goes on from there. Call it once ingest has stopped.
+     */
+    public void save(DataOutput out) throws IOException {
+        synchronized (refreshLock) {
+            long now = clock.getAsLong();
+            Settings s = settings;
+            absorb(cut(now, s), now, s);
+            out.writeInt(SAVED_MAGIC);
+            out.writeInt(SAVED_FORMAT);
+            out.writeLong(now);
+            out.writeLong(s.bucketMillis);
+            out.writeLong(startMillis);
+            synchronized (ingestLock) {
+                for (long v : new long[] {totalFlows, totalBytes, totalPackets, late, stale, future}) {
+                    out.writeLong(v);
+                }
+            }
+            out.writeInt(levels.size());
+            for (ArrayDeque<Slot> lv : levels) {
+                out.writeInt(lv.size());
+                for (Slot slot : lv) {
+                    slot.write(out);
+                }
+            }
+            out.writeBoolean(open != null);
+            if (open != null) {
+                out.writeLong(openBucket);
+                open.write(out);
+                openTrend.write(out);
+            }
+            out.writeInt(trend.size());
+            for (TrendPoint p : trend) {
+                p.write(out);
+            }
+            out.writeInt(cumulative.size());
+            for (Map.Entry<String, KeyTable> e : cumulative.entrySet()) {
+                out.writeUTF(e.getKey());
+                out.writeLong(since.getOrDefault(e.getKey(), startMillis));
+                e.getValue().write(out);
+            }
+        }
+    }
+
+    /**
+     * An aggregator that goes on from what {@link #save} wrote, under the given settings: dimensions
+     * no longer configured are left out, new ones start empty, summaries are trimmed to the new
+     * capacities, as a live reconfiguration does; totals and counters continue.
+     *
+     * @throws IOException when the input is not a saved state (the caller starts afresh)
+     */
+    public static Aggregator restore(Settings settings, LongSupplier clock, Executor executor, DataInput in)
+            throws IOException {
+        if (in.readInt() != SAVED_MAGIC || in.readInt() != SAVED_FORMAT) {
+            throw new IOException("not saved aggregates of this version");
+        }
+        long savedAt = in.readLong();
+        long savedBucket = in.readLong();
+        Aggregator a = new Aggregator(settings, clock, executor, in.readLong());
+        Settings s = settings;
+        synchronized (a.refreshLock) {
+            long now = clock.getAsLong();
+            synchronized (a.ingestLock) {
+                a.totalFlows = in.readLong();
+                a.totalBytes = in.readLong();
+                a.totalPackets = in.readLong();
+                a.late = in.readLong();
+                a.stale = in.readLong();
+                a.future = in.readLong();
+            }
+            int levelCount = in.readInt();
+            if (levelCount < 0 || levelCount > 64) {
+                throw new IOException("not saved aggregates: " + levelCount + " levels");
+            }
+            for (int j = 0; j < levelCount; j++) {
+                int n = in.readInt();
+                if (n < 0 || n > 100_000) {
+                    throw new IOException("not saved aggregates: " + n + " slots");
+                }
+                for (int i = 0; i < n; i++) {
+                    a.level(j).addLast(Slot.read(in).adapt(s.sourceCapacity, s.capacities));
+                }
+            }
+            if (in.readBoolean()) {
+                long bucket = in.readLong();
+                Slot open = Slot.read(in).adapt(s.sourceCapacity, s.capacities);
+                TrendPoint point = TrendPoint.read(in);
+                if (savedBucket == s.bucketMillis) {
+                    a.open = open;
+                    a.openBucket = bucket;
+                    a.openTrend = point;
+                } else {
+                    a.level(0).addLast(open);
+                    a.trend.addLast(point);
+                }
+            }
+            int points = in.readInt();
+            if (points < 0 || points > 10_000_000) {
+                throw new IOException("not saved aggregates: " + points + " trend points");
+            }
+            for (int i = 0; i < points; i++) {
+                a.trend.addLast(TrendPoint.read(in));
+            }
+            int counters = in.readInt();
+            if (counters < 0 || counters > 1000) {
+                throw new IOException("not saved aggregates: " + counters + " counters");
+            }
+            // dimensions the saved state does not have count from now
+            a.since.replaceAll((spec, t) -> now);
+            for (int i = 0; i < counters; i++) {
+                String spec = in.readUTF();
+                long since = in.readLong();
+                KeyTable t = KeyTable.read(in);
+                Integer cap = s.capacities.get(spec);
+                if (cap != null) {
+                    KeyTable c = t;
+                    if (t.capacity != cap) {
+                        c = counterTable(s.dimension(spec), cap);
+                        c.addAll(t, null);
+                    }
+                    a.cumulative.put(spec, c);
+                    a.since.put(spec, since);
+                }
+            }
+            a.savedMillis = savedAt;
+            a.expire(now, s);
+            a.view = null; // every window built anew, none kept from the empty start
+            a.publish(now, s, System.nanoTime());
+        }
+        return a;
+    }
+
+    /** When the state this aggregator was restored from had been saved; 0 when it started empty. */
+    public long restoredFromMillis() {
+        return savedMillis;
     }
 
     // ------------------------------------------------------------------ memory accounting

@@ -1,5 +1,9 @@
 package org.flowlens.aggregate;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 import org.flowlens.api.query.ErrorBound;
@@ -667,6 +671,92 @@ final class KeyTable {
                 return;
             }
         }
+    }
+
+    // ---- saving
+
+    /** Writes the table: its shape, entries (texts as UTF-8), totals and bounds. */
+    void write(DataOutput out) throws IOException {
+        out.writeInt(words);
+        out.writeInt(objects);
+        out.writeInt(payload);
+        out.writeInt(capacity);
+        out.writeInt(mode.ordinal());
+        out.writeInt(rank);
+        out.writeInt(size);
+        for (int i = 0; i < size * stride; i++) {
+            out.writeLong(data[i]);
+        }
+        for (int i = 0; i < size; i++) {
+            out.writeInt(hashes[i]);
+        }
+        for (int i = 0; i < size * objects; i++) {
+            writeText(out, objs[i]);
+        }
+        if (payload != 0) {
+            out.write(pay, 0, size * payload);
+        }
+        for (long v : new long[] {totalBytes, totalPackets, totalFlows, errBytes, errPackets, errFlows}) {
+            out.writeLong(v);
+        }
+    }
+
+    /** Reads a table {@link #write} wrote. */
+    static KeyTable read(DataInput in) throws IOException {
+        int words = in.readInt(), objects = in.readInt(), payload = in.readInt(), capacity = in.readInt();
+        int mode = in.readInt(), rank = in.readInt(), size = in.readInt();
+        if (words < 1 || words > 64 || objects < 0 || objects > 64 || payload < 0 || payload > 4096 || capacity < 1
+                || capacity > MAX_CAPACITY || mode < 0 || mode >= Mode.values().length || rank < BYTES || rank > FLOWS
+                || size < 0 || size > capacity) {
+            throw new IOException("not a saved table: words " + words + ", objects " + objects + ", payload " + payload
+                    + ", capacity " + capacity + ", size " + size);
+        }
+        KeyTable t = new KeyTable(words, objects, payload, capacity, Mode.values()[mode], rank, Math.max(1, size));
+        for (int i = 0; i < size * t.stride; i++) {
+            t.data[i] = in.readLong();
+        }
+        for (int i = 0; i < size; i++) {
+            t.hashes[i] = in.readInt();
+        }
+        for (int i = 0; i < size * objects; i++) {
+            t.objs[i] = readText(in);
+        }
+        if (payload != 0) {
+            in.readFully(t.pay, 0, size * payload);
+        }
+        t.size = size;
+        t.totalBytes = in.readLong();
+        t.totalPackets = in.readLong();
+        t.totalFlows = in.readLong();
+        t.errBytes = in.readLong();
+        t.errPackets = in.readLong();
+        t.errFlows = in.readLong();
+        t.reindex();
+        return t;
+    }
+
+    private static void writeText(DataOutput out, Object o) throws IOException {
+        if (o == null) {
+            out.writeInt(-1);
+            return;
+        }
+        byte[] b = o.toString().getBytes(StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    /** Texts come back interned, as the enrichers hand them out. */
+    private static String readText(DataInput in) throws IOException {
+        int n = in.readInt();
+        if (n == -1) {
+            return null;
+        }
+        if (n < 0 || n > 1 << 20) {
+            throw new IOException("not a saved text: length " + n);
+        }
+        byte[] b = new byte[n];
+        in.readFully(b);
+        return new String(b, StandardCharsets.UTF_8).intern();
     }
 
     /** Bytes held by this table's arrays (object headers included, referenced strings not). */

@@ -1,5 +1,8 @@
 package org.flowlens.aggregate;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -147,6 +150,51 @@ final class Slot {
         KeyTable acc = t.emptyLike(Math.max(1, t.size()));
         acc.addAll(t, SOURCE_MERGE);
         return acc.frozenCopy(capacity);
+    }
+
+    void write(DataOutput out) throws IOException {
+        for (long v : new long[] {fromMillis, toMillis, level, records, bytes, packets}) {
+            out.writeLong(v);
+        }
+        for (long v : protocols) {
+            out.writeLong(v);
+        }
+        out.write(srcHll);
+        out.write(dstHll);
+        out.write(sessionHll);
+        out.writeInt(dims.size());
+        for (Map.Entry<String, KeyTable> e : dims.entrySet()) {
+            out.writeUTF(e.getKey());
+            e.getValue().write(out);
+        }
+        out.writeBoolean(sources != null);
+        if (sources != null) {
+            sources.write(out);
+        }
+    }
+
+    static Slot read(DataInput in) throws IOException {
+        long from = in.readLong(), to = in.readLong(), level = in.readLong();
+        long records = in.readLong(), bytes = in.readLong(), packets = in.readLong();
+        long[] protocols = new long[256 * 3];
+        for (int i = 0; i < protocols.length; i++) {
+            protocols[i] = in.readLong();
+        }
+        int m = 1 << Pane.GLOBAL_P;
+        byte[] src = new byte[m], dst = new byte[m], ses = new byte[m];
+        in.readFully(src);
+        in.readFully(dst);
+        in.readFully(ses);
+        int n = in.readInt();
+        if (n < 0 || n > 1000 || level < -1 || level > 64) {
+            throw new IOException("not a saved slot: " + n + " dimensions, level " + level);
+        }
+        Map<String, KeyTable> dims = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            dims.put(in.readUTF(), KeyTable.read(in));
+        }
+        KeyTable sources = in.readBoolean() ? KeyTable.read(in) : null;
+        return new Slot(from, to, (int) level, Map.copyOf(dims), sources, records, bytes, packets, protocols, src, dst, ses);
     }
 
     /** Adds this slot's arrays to {@code seen} and returns the bytes of those not seen before. */

@@ -28,7 +28,7 @@ class AggregateComponentTest {
     @Test
     void invalidConfigurationKeepsTheLastGoodOne() {
         AggregateComponent c = new AggregateComponent();
-        c.activate(config(Map.of()));
+        c.start(config(Map.of()), null);
         try {
             assertEquals(Settings.defaults().capacities.keySet().stream().toList(), c.dimensions());
             assertEquals(List.of(Duration.ofMinutes(1), Duration.ofMinutes(5), Duration.ofMinutes(15), Duration.ofHours(1)), c.windows());
@@ -54,9 +54,41 @@ class AggregateComponentTest {
     }
 
     @Test
+    void theNextInstanceGoesOnFromTheAggregatesOfThePrevious(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path saved = dir.resolve("aggregates.bin");
+        AggregateComponent first = new AggregateComponent();
+        first.start(config(Map.of()), saved);
+        first.accept(Streams.batch(Streams.records(1000, 5, 5, 0, 3), 0, 1000));
+        long since = first.totals().sinceMillis();
+        first.deactivate();
+        assertTrue(java.nio.file.Files.size(saved) > 0, "saved when it stops");
+
+        AggregateComponent second = new AggregateComponent();
+        second.start(config(Map.of("dimensions", new String[] {"src_addr", "dst_addr"})), saved);
+        try {
+            assertEquals(1000, second.totals().flows());
+            assertEquals(since, second.totals().sinceMillis());
+            assertEquals(1000, second.top(Duration.ofMinutes(1), "src_addr", Metric.FLOWS, 10).groups().stream()
+                    .mapToLong(org.flowlens.api.query.Group::flows).sum());
+            assertTrue(!java.nio.file.Files.exists(saved), "the saved aggregates are used once");
+        } finally {
+            second.deactivate();
+        }
+        java.nio.file.Files.write(saved, new byte[] {1, 2, 3});
+        AggregateComponent third = new AggregateComponent();
+        third.start(config(Map.of()), saved);
+        try {
+            assertEquals(0, third.totals().flows(), "damaged saved aggregates: it starts afresh");
+        } finally {
+            third.deactivate();
+        }
+    }
+
+    @Test
     void anInvalidFirstConfigurationStartsWithTheDefaults() {
         AggregateComponent c = new AggregateComponent();
-        c.activate(config(Map.of("bucket", "0s")));
+        c.start(config(Map.of("bucket", "0s")), null);
         try {
             assertEquals(Settings.defaults().windows, c.windows());
         } finally {

@@ -277,6 +277,130 @@ class AggregatorTest {
         assertEquals(List.of("src_addr", "dst_port"), added.fields());
     }
 
+    static byte[] saved(Aggregator a) throws java.io.IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        a.save(new java.io.DataOutputStream(bytes));
+        return bytes.toByteArray();
+    }
+
+    static Aggregator restored(Settings s, Streams.Clock clock, byte[] saved) throws java.io.IOException {
+        return Aggregator.restore(s, clock, Runnable::run, new java.io.DataInputStream(new java.io.ByteArrayInputStream(saved)));
+    }
+
+    /** What the console and exporters read of an aggregator, by name, to compare two of them. */
+    static Map<String, Object> answers(Aggregator a) {
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        out.put("totals", a.totals());
+        for (Duration w : a.windows()) {
+            out.put("window " + w, a.window(w));
+            for (String spec : a.dimensions()) {
+                out.put("top " + spec + " " + w, a.top(w, spec, Metric.BYTES, a.topN()));
+            }
+            out.put("hosts " + w, a.hosts(w, Metric.BYTES, 50));
+            out.put("ports " + w, a.ports(w, 50));
+            out.put("distinct " + w, a.distinctBySource(w, DistinctTop.By.PORTS, 50));
+        }
+        for (String spec : a.dimensions()) {
+            out.put("counters " + spec, a.counters(spec, 1000));
+        }
+        out.put("trend", a.trend(Duration.ofHours(1), Duration.ofSeconds(5), 5));
+        return out;
+    }
+
+    static void assertSameAnswers(Aggregator expected, Aggregator actual) {
+        Map<String, Object> e = answers(expected), a = answers(actual);
+        assertEquals(e.keySet(), a.keySet());
+        for (String k : e.keySet()) {
+            String x = String.valueOf(e.get(k)), y = String.valueOf(a.get(k));
+            int d = 0;
+            while (d < Math.min(x.length(), y.length()) && x.charAt(d) == y.charAt(d)) {
+                d++;
+            }
+            int from = Math.max(0, d - 150);
+            assertTrue(e.get(k).equals(a.get(k)), k + " differs at " + d + ": expected ..." + x.substring(from, Math.min(x.length(), d + 150))
+                    + " but was ..." + y.substring(from, Math.min(y.length(), d + 150)));
+        }
+    }
+
+    @Test
+    void savedAggregatesGoOnInAnotherInstance() throws Exception {
+        Streams.Clock clock = new Streams.Clock(T0);
+        Settings s = settings(DIMS, 3000, 1024);
+        Aggregator a = new Aggregator(s, clock, Runnable::run);
+        List<FlowRecord> records = Streams.records(30_000, 20, 30, 1.0, 21);
+        Streams.spread(records, T0, T0 + 150_000);
+        play(a, clock, records.subList(0, 20_000), 97);
+        clock.now += 1200; // within a bucket: the records still in the pane are saved too
+        a.accept(Streams.batch(records, 20_000, 20_100));
+        byte[] state = saved(a);
+        Aggregator b = restored(s, clock, state);
+        a.refresh();
+        b.refresh();
+        assertSameAnswers(a, b);
+        assertEquals(T0, b.totals().sinceMillis(), "counted since the first instance started");
+        // both go on alike, the bucket that was open at the save included
+        List<FlowRecord> rest = records.subList(20_100, records.size());
+        long mark = clock.now;
+        play(a, clock, rest, 97);
+        clock.now = mark; // the second one goes through the same times
+        play(b, clock, rest, 97);
+        clock.now = T0 + 152_000;
+        a.refresh();
+        b.refresh();
+        assertSameAnswers(a, b);
+        for (String spec : b.dimensions()) {
+            assertExact(b, records, M5, spec);
+        }
+        assertEquals(records.size(), b.totals().flows());
+    }
+
+    @Test
+    void savedAggregatesFollowANewConfiguration() throws Exception {
+        Streams.Clock clock = new Streams.Clock(T0);
+        Aggregator a = new Aggregator(settings(List.of("src_addr", "protocol", "dst_domain"), 500, 64), clock, Runnable::run);
+        List<FlowRecord> records = Streams.records(5000, 10, 10, 0, 22);
+        Streams.spread(records, T0, T0 + 20_000);
+        play(a, clock, records, 100);
+        byte[] state = saved(a);
+        clock.now += 3000;
+        Aggregator b = restored(settings(List.of("src_addr", "dst_port+src_addr", "dst_domain"), 500, 64), clock, state);
+        assertEquals(List.of("src_addr", "src_addr+dst_port", "dst_domain"), b.dimensions());
+        assertExact(b, records, M1, "src_addr");
+        assertExact(b, records, M1, "dst_domain");
+        assertEquals(clock.now, b.top(M1, "dst_port+src_addr", Metric.FLOWS, 500).fromMillis(), "a new dimension starts now");
+        assertEquals(0, b.top(M1, "dst_port+src_addr", Metric.FLOWS, 500).groups().size());
+        assertEquals(T0, b.counters("src_addr", 10).sinceMillis());
+        assertEquals(clock.now, b.counters("dst_port+src_addr", 10).sinceMillis());
+        assertThrows(IllegalArgumentException.class, () -> b.top(M1, "protocol", Metric.BYTES, 10));
+    }
+
+    @Test
+    void damagedSavedAggregatesAreRefused() throws Exception {
+        Streams.Clock clock = new Streams.Clock(T0);
+        Settings s = settings(DIMS, 100, 256);
+        Aggregator a = new Aggregator(s, clock, Runnable::run);
+        List<FlowRecord> records = Streams.records(2000, 10, 10, 0, 23);
+        Streams.spread(records, T0, T0 + 10_000);
+        play(a, clock, records, 100);
+        byte[] state = saved(a);
+        assertThrows(java.io.IOException.class, () -> restored(s, clock, new byte[] {1, 2, 3, 4, 5, 6, 7, 8}));
+        assertThrows(java.io.IOException.class, () -> restored(s, clock, java.util.Arrays.copyOf(state, state.length / 2)));
+        byte[] hostile = state.clone();
+        // the first table's size, past its capacity
+        java.nio.ByteBuffer.wrap(hostile).putInt(indexOfFirstTable(hostile) + 24, Integer.MAX_VALUE);
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> restored(s, clock, hostile));
+        assertTrue(e.getMessage().contains("size 2147483647"), e.getMessage());
+    }
+
+    /** Where the first saved table starts: after the header, the counters and the first slot's fixed part. */
+    private static int indexOfFirstTable(byte[] state) {
+        // header 4 + 4 + 8 + 8 + 8, counters 6 * 8, level count 4, slots in level 0: 4,
+        // slot: 6 * 8, protocols 768 * 8, three sketches, dimension count 4, the name (2 + length)
+        int p = 4 + 4 + 8 + 8 + 8 + 6 * 8 + 4 + 4 + 6 * 8 + 768 * 8 + 3 * (1 << Pane.GLOBAL_P) + 4;
+        int nameLength = ((state[p] & 0xFF) << 8) | (state[p + 1] & 0xFF);
+        return p + 2 + nameLength;
+    }
+
     @Test
     void consoleViewsMatchBruteForce() {
         Streams.Clock clock = new Streams.Clock(T0);
