@@ -157,6 +157,7 @@ public class QueryServlet extends HttpServlet {
         q.dimensions().forEach(d::add);
         o.add("dimensions", d);
         o.addProperty("top_n", q.topN());
+        o.add("totals", JsonResponses.GSON.toJsonTree(q.totals()));
         o.add("status", JsonResponses.GSON.toJsonTree(q.status()));
         return o;
     }

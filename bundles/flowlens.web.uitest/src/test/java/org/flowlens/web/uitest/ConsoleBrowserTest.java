@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -16,15 +14,9 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
-import java.util.jar.JarFile;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -61,8 +53,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsoleBrowserTest {
     private static final String[] PAGES = {"overview", "sessions", "ips", "ports", "trend", "alerts", "live", "map", "logs", "events", "collectors"};
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private Process runtime;
+    private FlowlensProcess flowlens;
     private ChromeDriver driver;
     private String base;
     private Path screenshots;
@@ -72,17 +63,8 @@ class ConsoleBrowserTest {
     void start() throws Exception {
         Assumptions.assumeTrue(new File("/usr/bin/chromium").canExecute() && new File("/usr/bin/chromedriver").canExecute(),
                 "Chromium or chromedriver is not installed (apt-get install chromium chromium-driver); skipping the browser tests");
-        Path jar = Paths.get(System.getProperty("flowlens.runtimeJar", "../../runtime/target/flowlens.jar"));
-        Assumptions.assumeTrue(Files.isRegularFile(jar), "no runtime jar at " + jar + " (build the runtime module first); skipping the browser tests");
-        Path work = Paths.get(System.getProperty("flowlens.work", "target/uitest")).toAbsolutePath();
-        delete(work);
-        Files.createDirectories(work.resolve("config"));
-        Files.createDirectories(work.resolve("plugins"));
-        try (Stream<Path> cfg = Files.list(Paths.get(System.getProperty("flowlens.config", "../../config")))) {
-            for (Path p : (Iterable<Path>) cfg::iterator) {
-                Files.copy(p, work.resolve("config").resolve(p.getFileName()));
-            }
-        }
+        flowlens = new FlowlensProcess("uitest");
+        Path work = flowlens.work;
         // countries and cities for the map: the GeoLite2 data the build installs (used here as test data), switched on
         Path geoData = Paths.get(System.getProperty("flowlens.data", "../../data"), "geoip").toAbsolutePath();
         geo = Files.isRegularFile(geoData.resolve("GeoLite2-City.mmdb"));
@@ -95,58 +77,48 @@ class ConsoleBrowserTest {
             assertTrue(text.contains("geoEnabled=B\"false\""), "the shipped GeoIP configuration has changed: " + geoCfg);
             Files.writeString(geoCfg, text.replace("geoEnabled=B\"false\"", "geoEnabled=B\"true\""));
         }
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
-        base = "http://127.0.0.1:" + port;
-        ProcessBuilder pb = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar", jar.toAbsolutePath().toString())
-                .directory(work.toFile()).redirectErrorStream(true).redirectOutput(work.resolve("flowlens.log").toFile());
-        pb.environment().put("FLOWLENS_HTTP_PORT", Integer.toString(port));
-        pb.environment().put("FLOWLENS_HTTP_HOST", "127.0.0.1");
-        pb.environment().remove("FLOWLENS_ADMIN_PASSWORD");
-        runtime = pb.start();
-        await("/healthz 200", 60_000, () -> status("/healthz") == 200);
-        await("the aggregator", 60_000, () -> status("/api/windows") == 200);
+        flowlens.start();
+        base = flowlens.base;
+        flowlens.await("the aggregator", 60_000, () -> flowlens.status("/api/windows") == 200);
         if (geo) {
             // the GeoIP data loads in the background: a few flows until records come out with countries
             long[] probed = {0};
-            await("countries in /api/countries", 90_000, () -> {
+            flowlens.await("countries in /api/countries", 90_000, () -> {
                 if (System.nanoTime() - probed[0] > TimeUnit.SECONDS.toNanos(3)) {
                     try {
-                        assertEquals(200, post("/ingest", Traffic.batch(20, 99).toString()).statusCode());
+                        assertEquals(200, flowlens.post("/ingest", Traffic.batch(20, 99).toString()).statusCode());
                     } catch (IOException | InterruptedException e) {
                         throw new AssertionError(e);
                     }
                     probed[0] = System.nanoTime();
                 }
-                return get("/api/countries").contains("\"country\":\"US\"");
+                return flowlens.get("/api/countries").contains("\"country\":\"US\"");
             });
         }
-        if (contains(jar, "flowlens.detect")) {
-            await("the port scan detector", 60_000, () -> get("/api/alerts").contains("\"portscan\""));
+        if (flowlens.contains("flowlens.detect")) {
+            flowlens.await("the port scan detector", 60_000, () -> flowlens.get("/api/alerts").contains("\"portscan\""));
             long[] sent = {0};
-            await("the port scan alert", 60_000, () -> {
+            flowlens.await("the port scan alert", 60_000, () -> {
                 if (System.nanoTime() - sent[0] > TimeUnit.SECONDS.toNanos(10)) {
                     // (again if the detector was still starting when the first scan went by)
                     try {
-                        assertEquals(200, post("/ingest", Traffic.scan("10.66.6.6", "192.0.2.50").toString()).statusCode());
+                        assertEquals(200, flowlens.post("/ingest", Traffic.scan("10.66.6.6", "192.0.2.50").toString()).statusCode());
                     } catch (IOException | InterruptedException e) {
                         throw new AssertionError(e);
                     }
                     sent[0] = System.nanoTime();
                 }
-                return get("/api/alerts").contains("10.66.6.6");
+                return flowlens.get("/api/alerts").contains("10.66.6.6");
             });
         }
         // the traffic mix after the scan, so that the newest records (live feed, first log page) are the mix
         for (int i = 0; i < 6; i++) {
-            HttpResponse<String> r = post("/ingest", Traffic.batch(500, i).toString());
+            HttpResponse<String> r = flowlens.post("/ingest", Traffic.batch(500, i).toString());
             assertEquals(200, r.statusCode(), r.body());
         }
         // a failed sign-in whose user name is hostile text: it lands in the events log
-        post("/api/auth/login", "{\"user\":" + new com.google.gson.Gson().toJson(Traffic.HOSTILE) + ",\"password\":\"x\"}");
-        await("hosts in /api/top_ips", 30_000, () -> get("/api/top_ips").contains("\"address\""));
+        flowlens.post("/api/auth/login", "{\"user\":" + new com.google.gson.Gson().toJson(Traffic.HOSTILE) + ",\"password\":\"x\"}");
+        flowlens.await("hosts in /api/top_ips", 30_000, () -> flowlens.get("/api/top_ips").contains("\"address\""));
 
         screenshots = Paths.get(System.getProperty("flowlens.screenshots", "target/screenshots"));
         Files.createDirectories(screenshots);
@@ -166,11 +138,8 @@ class ConsoleBrowserTest {
         if (driver != null) {
             driver.quit();
         }
-        if (runtime != null) {
-            runtime.destroy();
-            if (!runtime.waitFor(20, TimeUnit.SECONDS)) {
-                runtime.destroyForcibly();
-            }
+        if (flowlens != null) {
+            flowlens.stop();
         }
     }
 
@@ -254,7 +223,7 @@ class ConsoleBrowserTest {
             if (p.equals("alerts") && !driver.findElements(By.cssSelector("table.alerts-active button.ack")).isEmpty()) {
                 // the open loopback console is an administrator: acknowledge the scan alert
                 driver.findElement(By.cssSelector("table.alerts-active button.ack")).click();
-                new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> get("/api/alerts").contains("\"by\":\"anonymous\""));
+                new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> flowlens.get("/api/alerts").contains("\"by\":\"anonymous\""));
                 page("alerts");
                 shot("alerts-acknowledged");
             }
@@ -273,7 +242,7 @@ class ConsoleBrowserTest {
             if (p.equals("live")) {
                 // fresh records through the open feed (the 100 sent on connect may by now be traffic the capture saw)
                 new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> !d.findElements(By.cssSelector("table.live tbody tr")).isEmpty());
-                assertEquals(200, post("/ingest", Traffic.batch(41, 7).toString()).statusCode());
+                assertEquals(200, flowlens.post("/ingest", Traffic.batch(41, 7).toString()).statusCode());
                 new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> (Boolean) js("return [...document.querySelectorAll('table.live td')].some(td => td.textContent.includes('<script>alert(1)'))"));
             }
             String shown = (String) js("for (const td of document.querySelectorAll('td')) { if (td.textContent.includes('<script>alert(1)')) return td.textContent; } return null;");
@@ -340,8 +309,8 @@ class ConsoleBrowserTest {
     @Order(5)
     void staticFilesAreCompressedAndTheLibrariesCached() throws Exception {
         for (String path : new String[] {"/console/vendor/echarts.min.js", "/console/vendor/world/world.json", "/console/app.js"}) {
-            HttpResponse<byte[]> plain = http.send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-            HttpResponse<byte[]> gz = http.send(HttpRequest.newBuilder(URI.create(base + path)).header("Accept-Encoding", "gzip").GET().build(),
+            HttpResponse<byte[]> plain = flowlens.send(HttpRequest.newBuilder(URI.create(base + path)).GET(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> gz = flowlens.send(HttpRequest.newBuilder(URI.create(base + path)).header("Accept-Encoding", "gzip").GET(),
                     HttpResponse.BodyHandlers.ofByteArray());
             assertEquals(200, plain.statusCode(), path);
             assertEquals("gzip", gz.headers().firstValue("Content-Encoding").orElse(""), path + " is not compressed");
@@ -349,7 +318,7 @@ class ConsoleBrowserTest {
             String cache = gz.headers().firstValue("Cache-Control").orElse("");
             assertTrue(path.contains("/vendor/") ? cache.contains("max-age=") : cache.equals("no-cache"), path + ": Cache-Control " + cache);
             String etag = gz.headers().firstValue("ETag").orElseThrow();
-            assertEquals(304, http.send(HttpRequest.newBuilder(URI.create(base + path)).header("If-None-Match", etag).GET().build(),
+            assertEquals(304, flowlens.send(HttpRequest.newBuilder(URI.create(base + path)).header("If-None-Match", etag).GET(),
                     HttpResponse.BodyHandlers.discarding()).statusCode(), path + ": not revalidated by its ETag");
             System.out.printf("%s: %d bytes, %d gzip-compressed, Cache-Control: %s%n", path, plain.body().length, gz.body().length, cache);
         }
@@ -379,60 +348,4 @@ class ConsoleBrowserTest {
         Files.copy(f.toPath(), screenshots.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
     }
 
-    private static boolean contains(Path jar, String name) throws IOException {
-        try (JarFile j = new JarFile(jar.toFile())) {
-            return j.stream().anyMatch(e -> e.getName().startsWith("jar/" + name + "-"));
-        }
-    }
-
-    private int status(String path) {
-        try {
-            return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
-    }
-
-    private String get(String path) {
-        try {
-            return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
-        } catch (IOException e) {
-            return "";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "";
-        }
-    }
-
-    private HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private void await(String what, long millis, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        while (!condition.getAsBoolean()) {
-            if (!runtime.isAlive()) {
-                throw new AssertionError("the runtime exited with " + runtime.exitValue() + " while waiting for " + what);
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + millis + " ms waiting for " + what);
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
-        }
-    }
-
-    private static void delete(Path dir) throws IOException {
-        if (Files.exists(dir)) {
-            try (Stream<Path> walk = Files.walk(dir)) {
-                List<Path> all = new ArrayList<>(walk.sorted(Comparator.reverseOrder()).toList());
-                for (Path p : all) {
-                    Files.delete(p);
-                }
-            }
-        }
-    }
 }
