@@ -541,25 +541,25 @@ public final class Aggregator implements FlowQueryService {
                     a.level(j).addLast(Slot.read(in).adapt(s.sourceCapacity, s.capacities));
                 }
             }
-            if (in.readBoolean()) {
-                long bucket = in.readLong();
-                Slot open = Slot.read(in).adapt(s.sourceCapacity, s.capacities);
-                TrendPoint point = TrendPoint.read(in);
-                if (savedBucket == s.bucketMillis) {
-                    a.open = open;
-                    a.openBucket = bucket;
-                    a.openTrend = point;
-                } else {
-                    a.level(0).addLast(open);
-                    a.trend.addLast(point);
-                }
-            }
+            boolean hasOpen = in.readBoolean();
+            long openBucket = hasOpen ? in.readLong() : Long.MIN_VALUE;
+            Slot open = hasOpen ? Slot.read(in).adapt(s.sourceCapacity, s.capacities) : null;
+            TrendPoint openPoint = hasOpen ? TrendPoint.read(in) : null;
             int points = in.readInt();
             if (points < 0 || points > 10_000_000) {
                 throw new IOException("not saved aggregates: " + points + " trend points");
             }
             for (int i = 0; i < points; i++) {
                 a.trend.addLast(TrendPoint.read(in));
+            }
+            if (hasOpen && savedBucket == s.bucketMillis) {
+                a.open = open;
+                a.openBucket = openBucket;
+                a.openTrend = openPoint;
+            } else if (hasOpen) {
+                // buckets of another size: the saved open one is sealed as it is, the newest of its level
+                a.level(0).addLast(open);
+                a.trend.addLast(openPoint);
             }
             int counters = in.readInt();
             if (counters < 0 || counters > 1000) {

@@ -372,6 +372,14 @@ class AggregatorTest {
         assertEquals(T0, b.counters("src_addr", 10).sinceMillis());
         assertEquals(clock.now, b.counters("dst_port+src_addr", 10).sinceMillis());
         assertThrows(IllegalArgumentException.class, () -> b.top(M1, "protocol", Metric.BYTES, 10));
+
+        // buckets of another size: the bucket open at the save is sealed as it was
+        Aggregator c = restored(new Settings(List.of("1m", "5m", "1h"), "10s", List.of("src_addr"), 500, 64, "5s", "received",
+                "60s", "6h"), clock, state);
+        assertExact(c, records, M1, "src_addr");
+        assertEquals(records.size(), c.totals().flows());
+        assertEquals(records.size(), c.trend(Duration.ofMinutes(10), Duration.ofSeconds(10), 3).total().stream()
+                .mapToLong(Point::flows).sum());
     }
 
     @Test
