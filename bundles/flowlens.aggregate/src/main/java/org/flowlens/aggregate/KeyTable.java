@@ -675,7 +675,7 @@ final class KeyTable {
 
     // ---- saving
 
-    /** Writes the table: its shape, entries (texts as UTF-8), totals and bounds. */
+    /** Writes the table: its shape, entries (texts as UTF-8; hashes are computed again on reading), totals and bounds. */
     void write(DataOutput out) throws IOException {
         out.writeInt(words);
         out.writeInt(objects);
@@ -686,9 +686,6 @@ final class KeyTable {
         out.writeInt(size);
         for (int i = 0; i < size * stride; i++) {
             out.writeLong(data[i]);
-        }
-        for (int i = 0; i < size; i++) {
-            out.writeInt(hashes[i]);
         }
         for (int i = 0; i < size * objects; i++) {
             writeText(out, objs[i]);
@@ -715,11 +712,11 @@ final class KeyTable {
         for (int i = 0; i < size * t.stride; i++) {
             t.data[i] = in.readLong();
         }
-        for (int i = 0; i < size; i++) {
-            t.hashes[i] = in.readInt();
-        }
         for (int i = 0; i < size * objects; i++) {
             t.objs[i] = readText(in);
+        }
+        for (int id = 0; id < size; id++) {
+            t.hashes[id] = hash(t.data, id * t.stride, words, t.objs, id * objects, objects);
         }
         if (payload != 0) {
             in.readFully(t.pay, 0, size * payload);
