@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -18,6 +19,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.flowlens.api.config.Configs;
+import org.flowlens.api.config.ConfigurationCheck;
 import org.flowlens.api.flow.FlowBatch;
 import org.flowlens.api.pipeline.FlowConsumer;
 import org.flowlens.api.query.AggregateStatus;
@@ -49,10 +52,11 @@ import org.slf4j.LoggerFactory;
  * The aggregator as a service: a flow consumer the pipeline feeds on a thread of its own, and the
  * query service the console, the REST API, the Prometheus exporter and detectors share.
  */
-@Component(service = {FlowConsumer.class, FlowQueryService.class}, configurationPid = AggregateComponent.PID,
-        configurationPolicy = ConfigurationPolicy.OPTIONAL, property = FlowConsumer.NAME + "=aggregate")
+@Component(service = {FlowConsumer.class, FlowQueryService.class, ConfigurationCheck.class}, configurationPid = AggregateComponent.PID,
+        configurationPolicy = ConfigurationPolicy.OPTIONAL,
+        property = {FlowConsumer.NAME + "=aggregate", ConfigurationCheck.PID + "=" + AggregateComponent.PID})
 @Designate(ocd = AggregateComponent.Config.class)
-public class AggregateComponent implements FlowConsumer, FlowQueryService {
+public class AggregateComponent implements FlowConsumer, FlowQueryService, ConfigurationCheck {
     static final String PID = "org.flowlens.aggregate";
     private static final Logger LOG = LoggerFactory.getLogger(AggregateComponent.class);
 
@@ -105,6 +109,12 @@ public class AggregateComponent implements FlowConsumer, FlowQueryService {
     private ExecutorService windowPool;
     private ScheduledFuture<?> task;
     private long refreshMillis;
+
+    /** Whether {@link #modified} would take these properties. */
+    @Override
+    public String problem(String pid, Map<String, Object> properties) {
+        return ConfigurationCheck.problem(() -> settings(Configs.of(Config.class, properties)));
+    }
 
     static Settings settings(Config c) {
         return new Settings(List.of(c.windows()), c.bucket(), List.of(c.dimensions()), c.topN(), c.memoryBudgetMb(),

@@ -3,11 +3,11 @@ package org.flowlens.aggregate;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import org.flowlens.api.config.Configs;
 import org.flowlens.api.query.Metric;
 import org.junit.jupiter.api.Test;
 
@@ -15,14 +15,7 @@ import org.junit.jupiter.api.Test;
 class AggregateComponentTest {
     /** A Config whose attributes are the annotation defaults except those given. */
     static AggregateComponent.Config config(Map<String, Object> overrides) {
-        return (AggregateComponent.Config) Proxy.newProxyInstance(AggregateComponent.Config.class.getClassLoader(),
-                new Class<?>[] {AggregateComponent.Config.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("annotationType")) {
-                        return AggregateComponent.Config.class;
-                    }
-                    Object v = overrides.get(method.getName());
-                    return v != null ? v : method.getDefaultValue();
-                });
+        return Configs.of(AggregateComponent.Config.class, overrides);
     }
 
     @Test
@@ -83,6 +76,15 @@ class AggregateComponentTest {
         } finally {
             third.deactivate();
         }
+    }
+
+    @Test
+    void itsCheckTellsWhatALiveChangeWouldRefuse() {
+        AggregateComponent c = new AggregateComponent();
+        assertEquals(null, c.problem(AggregateComponent.PID, Map.of("windows", new String[] {"30s", "10m"})));
+        String refused = c.problem(AggregateComponent.PID, Map.of("dimensions", new String[] {"src_addr+colour"}));
+        assertTrue(refused != null && refused.contains("colour"), refused);
+        assertTrue(c.problem(AggregateComponent.PID, Map.of("windows", "banana")) != null);
     }
 
     @Test

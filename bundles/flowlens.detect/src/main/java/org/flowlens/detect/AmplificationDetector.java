@@ -3,14 +3,16 @@ package org.flowlens.detect;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 import org.flowlens.api.alert.Detector;
+import org.flowlens.api.config.Configs;
+import org.flowlens.api.config.ConfigurationCheck;
 import org.flowlens.api.flow.FlowRecord;
 import org.flowlens.api.flow.IpAddresses;
 import org.flowlens.api.flow.Protocols;
 import org.flowlens.api.pipeline.FlowConsumer;
 import org.flowlens.detect.engine.Common;
-import org.flowlens.detect.engine.Configs;
 import org.flowlens.detect.engine.Evidence;
 import org.flowlens.detect.engine.Units;
 import org.flowlens.detect.state.KeyTable;
@@ -29,8 +31,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * reflectors' service port, each protocol with a bit-rate threshold of its own. Alerts are keyed
  * {@code <victim> <protocol>}; the evidence lists the top reflectors.
  */
-@Component(service = {Detector.class, FlowConsumer.class}, configurationPid = AmplificationDetector.PID,
-        configurationPolicy = ConfigurationPolicy.OPTIONAL, property = FlowConsumer.NAME + "=detect-amplification")
+@Component(service = {Detector.class, FlowConsumer.class, ConfigurationCheck.class}, configurationPid = AmplificationDetector.PID,
+        configurationPolicy = ConfigurationPolicy.OPTIONAL,
+        property = {FlowConsumer.NAME + "=detect-amplification", ConfigurationCheck.PID + "=" + AmplificationDetector.PID})
 @Designate(ocd = AmplificationDetector.Config.class)
 public class AmplificationDetector extends DetectorBase {
     static final String PID = "flowlens.detect.amplification";
@@ -114,6 +117,11 @@ public class AmplificationDetector extends DetectorBase {
     record Settings(Common common, String[] names, int[] ports, double[] thresholds) {}
 
     private volatile Settings settings;
+
+    @Override
+    protected void check(Map<String, Object> properties) {
+        parse(Configs.of(Config.class, properties));
+    }
 
     static Settings parse(Config c) {
         Common common = Common.parse(c.enabled(), c.window(), c.criticalFactor(), c.allowCidrs(), c.allowPorts(),

@@ -4,6 +4,8 @@ import java.util.Locale;
 import java.util.Map;
 
 import org.flowlens.api.alert.Detector;
+import org.flowlens.api.config.Configs;
+import org.flowlens.api.config.ConfigurationCheck;
 import org.flowlens.api.flow.FlowRecord;
 import org.flowlens.api.flow.IpAddresses;
 import org.flowlens.api.pipeline.FlowConsumer;
@@ -31,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * bytes, already scaled by sampling. A record that lasted longer than the window counts with the
  * share of its bytes that fits the window, so long flows exported at once do not look like spikes.
  */
-@Component(service = {Detector.class, FlowConsumer.class}, configurationPid = BandwidthDetector.PID,
-        configurationPolicy = ConfigurationPolicy.REQUIRE)
+@Component(service = {Detector.class, FlowConsumer.class, ConfigurationCheck.class}, configurationPid = BandwidthDetector.PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE,
+        property = ConfigurationCheck.PID + "=" + BandwidthDetector.PID)
 @Designate(ocd = BandwidthDetector.Config.class, factory = true)
 public class BandwidthDetector extends DetectorBase {
     static final String PID = "flowlens.detect.bandwidth";
@@ -121,6 +124,11 @@ public class BandwidthDetector extends DetectorBase {
 
     private volatile Settings settings;
 
+    @Override
+    protected void check(Map<String, Object> properties) {
+        parse(Configs.of(Config.class, properties));
+    }
+
     static Settings parse(Config c) {
         Common common = Common.parse(c.enabled(), c.window(), c.criticalFactor(), c.allowCidrs(), c.allowPorts(),
                 c.quietPeriod(), c.cooldown(), c.updateInterval(), c.evaluationInterval(), c.maxKeys(),
@@ -164,7 +172,7 @@ public class BandwidthDetector extends DetectorBase {
         } catch (IllegalArgumentException e) {
             // a factory rule has no sensible default: it stays off until its configuration is fixed
             LOG.error("Bandwidth rule {} refused, it stays off until fixed: {}", config.name(), e.getMessage());
-            Settings fallback = parse(org.flowlens.detect.engine.Configs.of(Config.class, Map.of("enabled", false)));
+            Settings fallback = parse(Configs.of(Config.class, Map.of("enabled", false)));
             String name = config.name() != null && config.name().trim().matches("[A-Za-z0-9._-]{1,64}")
                     ? config.name().trim() : "bandwidth-invalid";
             s = new Settings(fallback.common(), name, fallback.scope(), fallback.in(), fallback.out(), fallback.bps(),

@@ -1,11 +1,13 @@
 package org.flowlens.detect;
 
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 import org.flowlens.api.alert.Alert;
 import org.flowlens.api.alert.AlertEvents;
 import org.flowlens.api.alert.Detector;
+import org.flowlens.api.config.ConfigurationCheck;
 import org.flowlens.api.flow.FlowBatch;
 import org.flowlens.api.flow.FlowRecord;
 import org.flowlens.api.metrics.Counter;
@@ -38,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * <p>Records are placed in time by their arrival at the detector, so that a condition counts from
  * the moment its records arrive, whatever the exporter's clock says.
  */
-public abstract class DetectorBase implements Detector {
+public abstract class DetectorBase implements Detector, ConfigurationCheck {
     private static final Logger LOG = LoggerFactory.getLogger(DetectorBase.class);
 
     @Reference
@@ -382,4 +384,13 @@ public abstract class DetectorBase implements Detector {
         KeyTable t = table;
         return t == null ? 0 : t.footprintBytes();
     }
+
+    /** Whether {@code modified} would take these properties: the detector parses them as it would. */
+    @Override
+    public final String problem(String pid, Map<String, Object> properties) {
+        return ConfigurationCheck.problem(() -> check(properties));
+    }
+
+    /** Parses a configuration as {@code modified} does, throwing what it would refuse. */
+    protected abstract void check(Map<String, Object> properties);
 }

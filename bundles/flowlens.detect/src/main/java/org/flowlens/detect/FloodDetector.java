@@ -1,12 +1,15 @@
 package org.flowlens.detect;
 
+import java.util.Map;
+
 import org.flowlens.api.alert.Detector;
+import org.flowlens.api.config.Configs;
+import org.flowlens.api.config.ConfigurationCheck;
 import org.flowlens.api.flow.FlowRecord;
 import org.flowlens.api.flow.IpAddresses;
 import org.flowlens.api.flow.Protocols;
 import org.flowlens.api.pipeline.FlowConsumer;
 import org.flowlens.detect.engine.Common;
-import org.flowlens.detect.engine.Configs;
 import org.flowlens.detect.engine.Evidence;
 import org.flowlens.detect.engine.Traffic;
 import org.flowlens.detect.engine.Units;
@@ -26,8 +29,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * Each condition is an alert of its own, keyed {@code <address> pps}, {@code <address> bps} or
  * {@code <address> syn}. Rates use the records' bytes and packets, already scaled by sampling.
  */
-@Component(service = {Detector.class, FlowConsumer.class}, configurationPid = FloodDetector.PID,
-        configurationPolicy = ConfigurationPolicy.OPTIONAL, property = FlowConsumer.NAME + "=detect-flood")
+@Component(service = {Detector.class, FlowConsumer.class, ConfigurationCheck.class}, configurationPid = FloodDetector.PID,
+        configurationPolicy = ConfigurationPolicy.OPTIONAL,
+        property = {FlowConsumer.NAME + "=detect-flood", ConfigurationCheck.PID + "=" + FloodDetector.PID})
 @Designate(ocd = FloodDetector.Config.class)
 public class FloodDetector extends DetectorBase {
     static final String PID = "flowlens.detect.flood";
@@ -104,6 +108,11 @@ public class FloodDetector extends DetectorBase {
     record Settings(Common common, double pps, double bps, double syn, double synRatio) {}
 
     private volatile Settings settings;
+
+    @Override
+    protected void check(Map<String, Object> properties) {
+        parse(Configs.of(Config.class, properties));
+    }
 
     static Settings parse(Config c) {
         Common common = Common.parse(c.enabled(), c.window(), c.criticalFactor(), c.allowCidrs(), c.allowPorts(),

@@ -6,11 +6,12 @@ import java.util.List;
 import java.util.Map;
 
 import org.flowlens.api.alert.Detector;
+import org.flowlens.api.config.Configs;
+import org.flowlens.api.config.ConfigurationCheck;
 import org.flowlens.api.flow.FlowRecord;
 import org.flowlens.api.flow.IpAddresses;
 import org.flowlens.api.pipeline.FlowConsumer;
 import org.flowlens.detect.engine.Common;
-import org.flowlens.detect.engine.Configs;
 import org.flowlens.detect.engine.Evidence;
 import org.flowlens.detect.engine.Explanation;
 import org.flowlens.detect.engine.Traffic;
@@ -33,8 +34,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * records that look like probes count (see {@link Traffic#probe}). Under 1:N sampling the distinct
  * count is scaled by the highest sampling rate of the source's records in the window.
  */
-@Component(service = {Detector.class, FlowConsumer.class}, configurationPid = HostSweepDetector.PID,
-        configurationPolicy = ConfigurationPolicy.OPTIONAL, property = FlowConsumer.NAME + "=detect-hostsweep")
+@Component(service = {Detector.class, FlowConsumer.class, ConfigurationCheck.class}, configurationPid = HostSweepDetector.PID,
+        configurationPolicy = ConfigurationPolicy.OPTIONAL,
+        property = {FlowConsumer.NAME + "=detect-hostsweep", ConfigurationCheck.PID + "=" + HostSweepDetector.PID})
 @Designate(ocd = HostSweepDetector.Config.class)
 public class HostSweepDetector extends DetectorBase {
     static final String PID = "flowlens.detect.hostsweep";
@@ -95,6 +97,11 @@ public class HostSweepDetector extends DetectorBase {
     record Settings(Common common, int threshold, int cap) {}
 
     private volatile Settings settings;
+
+    @Override
+    protected void check(Map<String, Object> properties) {
+        parse(Configs.of(Config.class, properties));
+    }
 
     static Settings parse(Config c) {
         Common common = Common.parse(c.enabled(), c.window(), c.criticalFactor(), c.allowCidrs(), c.allowPorts(),

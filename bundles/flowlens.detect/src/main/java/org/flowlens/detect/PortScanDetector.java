@@ -1,11 +1,14 @@
 package org.flowlens.detect;
 
+import java.util.Map;
+
 import org.flowlens.api.alert.Detector;
+import org.flowlens.api.config.Configs;
+import org.flowlens.api.config.ConfigurationCheck;
 import org.flowlens.api.flow.FlowRecord;
 import org.flowlens.api.flow.IpAddresses;
 import org.flowlens.api.pipeline.FlowConsumer;
 import org.flowlens.detect.engine.Common;
-import org.flowlens.detect.engine.Configs;
 import org.flowlens.detect.engine.Evidence;
 import org.flowlens.detect.engine.Traffic;
 import org.flowlens.detect.engine.Units;
@@ -26,8 +29,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * conversations do not add up. Under 1:N sampling, scans show about 1/N of their ports, so the
  * distinct count is scaled by the highest sampling rate of the source's records in the window.
  */
-@Component(service = {Detector.class, FlowConsumer.class}, configurationPid = PortScanDetector.PID,
-        configurationPolicy = ConfigurationPolicy.OPTIONAL, property = FlowConsumer.NAME + "=detect-portscan")
+@Component(service = {Detector.class, FlowConsumer.class, ConfigurationCheck.class}, configurationPid = PortScanDetector.PID,
+        configurationPolicy = ConfigurationPolicy.OPTIONAL,
+        property = {FlowConsumer.NAME + "=detect-portscan", ConfigurationCheck.PID + "=" + PortScanDetector.PID})
 @Designate(ocd = PortScanDetector.Config.class)
 public class PortScanDetector extends DetectorBase {
     static final String PID = "flowlens.detect.portscan";
@@ -87,6 +91,11 @@ public class PortScanDetector extends DetectorBase {
     record Settings(Common common, int threshold, int cap) {}
 
     private volatile Settings settings;
+
+    @Override
+    protected void check(Map<String, Object> properties) {
+        parse(Configs.of(Config.class, properties));
+    }
 
     static Settings parse(Config c) {
         Common common = Common.parse(c.enabled(), c.window(), c.criticalFactor(), c.allowCidrs(), c.allowPorts(),

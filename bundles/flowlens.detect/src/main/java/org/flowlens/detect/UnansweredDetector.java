@@ -1,13 +1,16 @@
 package org.flowlens.detect;
 
+import java.util.Map;
+
 import org.flowlens.api.alert.Detector;
+import org.flowlens.api.config.Configs;
+import org.flowlens.api.config.ConfigurationCheck;
 import org.flowlens.api.flow.FlowBatch;
 import org.flowlens.api.flow.FlowRecord;
 import org.flowlens.api.flow.IpAddresses;
 import org.flowlens.api.flow.Protocols;
 import org.flowlens.api.pipeline.FlowConsumer;
 import org.flowlens.detect.engine.Common;
-import org.flowlens.detect.engine.Configs;
 import org.flowlens.detect.engine.Evidence;
 import org.flowlens.detect.engine.Traffic;
 import org.flowlens.detect.engine.Units;
@@ -36,8 +39,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * Attempts answered with a reset count as refused; they add to the measure only when "count
  * refused" is on. Under 1:N sampling each sampled attempt counts N times.
  */
-@Component(service = {Detector.class, FlowConsumer.class}, configurationPid = UnansweredDetector.PID,
-        configurationPolicy = ConfigurationPolicy.OPTIONAL, property = FlowConsumer.NAME + "=detect-unanswered")
+@Component(service = {Detector.class, FlowConsumer.class, ConfigurationCheck.class}, configurationPid = UnansweredDetector.PID,
+        configurationPolicy = ConfigurationPolicy.OPTIONAL,
+        property = {FlowConsumer.NAME + "=detect-unanswered", ConfigurationCheck.PID + "=" + UnansweredDetector.PID})
 @Designate(ocd = UnansweredDetector.Config.class)
 public class UnansweredDetector extends DetectorBase {
     static final String PID = "flowlens.detect.unanswered";
@@ -114,6 +118,11 @@ public class UnansweredDetector extends DetectorBase {
 
     private volatile Settings settings;
     private PendingAttempts pending;
+
+    @Override
+    protected void check(Map<String, Object> properties) {
+        parse(Configs.of(Config.class, properties));
+    }
 
     static Settings parse(Config c) {
         Common common = Common.parse(c.enabled(), c.window(), c.criticalFactor(), c.allowCidrs(), c.allowPorts(),

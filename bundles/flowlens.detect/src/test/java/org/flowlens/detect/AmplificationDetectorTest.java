@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Map;
 
 import org.flowlens.api.alert.Alert;
-import org.flowlens.detect.engine.Configs;
+import org.flowlens.api.config.Configs;
 import org.junit.jupiter.api.Test;
 
 class AmplificationDetectorTest {

@@ -11,8 +11,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 import org.flowlens.api.alert.Alert;
+import org.flowlens.api.config.Configs;
 import org.flowlens.api.flow.FlowBatch;
-import org.flowlens.detect.engine.Configs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

@@ -17,9 +17,10 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-import org.flowlens.detect.engine.Configs;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+
+import org.flowlens.api.config.Configs;
 
 /**
  * The default configuration files in the repository's config/ folder name only attributes the

@@ -11,9 +11,9 @@ import java.util.Map;
 import org.flowlens.api.alert.Alert;
 import org.flowlens.api.alert.AlertEntry;
 import org.flowlens.api.alert.AlertTopics;
+import org.flowlens.api.config.Configs;
 import org.flowlens.api.flow.FlowBatch;
 import org.flowlens.detect.alerts.AlertManagerAccess;
-import org.flowlens.detect.engine.Configs;
 import org.junit.jupiter.api.Test;
 
 /** Detectors, Event Admin, the alert service and the log sink together, as wired in the runtime. */

@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.flowlens.api.alert.Alert;
 import org.flowlens.api.alert.AlertEvents;
+import org.flowlens.api.config.Configs;
 import org.flowlens.api.flow.FlowBatch;
 import org.flowlens.api.flow.FlowRecord;
 import org.flowlens.api.flow.IpAddresses;
@@ -26,7 +27,6 @@ import org.flowlens.capture.pcap.LiveCapture;
 import org.flowlens.capture.pcap.LiveCaptureOptions;
 import org.flowlens.decoder.packet.meter.DomainTable;
 import org.flowlens.decoder.packet.meter.MeterSettings;
-import org.flowlens.detect.engine.Configs;
 import org.flowlens.detect.engine.TickerComponent;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;

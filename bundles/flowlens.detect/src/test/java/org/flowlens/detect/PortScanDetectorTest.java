@@ -16,9 +16,9 @@ import java.util.List;
 import java.util.Map;
 
 import org.flowlens.api.alert.Alert;
+import org.flowlens.api.config.Configs;
 import org.flowlens.api.flow.FlowBatch;
 import org.flowlens.api.flow.IpAddresses;
-import org.flowlens.detect.engine.Configs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -97,6 +97,15 @@ class PortScanDetectorTest {
         assertEquals(1, h.metrics.value("flowlens_detect_alerts_total", "detector", "portscan", "state", "resolved"));
         assertEquals(400, h.metrics.value("flowlens_detect_records_total", "detector", "portscan"));
         assertEquals(0.0, h.metrics.gauge("flowlens_detect_keys", "detector", "portscan"), "idle sources are forgotten");
+    }
+
+    @Test
+    void itsCheckTellsWhatALiveChangeWouldRefuse() {
+        PortScanDetector check = new PortScanDetector();
+        assertEquals(null, check.problem(PortScanDetector.PID, Map.of("threshold", 50)));
+        String refused = check.problem(PortScanDetector.PID, Map.of("threshold", 1));
+        assertTrue(refused != null && refused.contains("threshold"), refused);
+        assertTrue(check.problem(PortScanDetector.PID, Map.of("window", "soon")) != null);
     }
 
     @Test

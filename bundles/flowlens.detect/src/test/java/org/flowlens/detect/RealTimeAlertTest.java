@@ -14,8 +14,8 @@ import java.util.function.Consumer;
 
 import org.flowlens.api.alert.Alert;
 import org.flowlens.api.alert.AlertEvents;
+import org.flowlens.api.config.Configs;
 import org.flowlens.api.flow.FlowBatch;
-import org.flowlens.detect.engine.Configs;
 import org.flowlens.detect.engine.TickerComponent;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

@@ -15,8 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Map;
 
 import org.flowlens.api.alert.Alert;
+import org.flowlens.api.config.Configs;
 import org.flowlens.api.flow.FlowBatch;
-import org.flowlens.detect.engine.Configs;
 import org.junit.jupiter.api.Test;
 
 /** Host sweeps and distributed scans. */

@@ -101,8 +101,8 @@ public class LiveReconfigurationTest {
             String pid = configAdmin.listConfigurations("(&(service.factoryPid=flowlens.collector.udp)(name=live))")[0].getPid();
             measure("listener port (Web Console)", () -> console.saveConfiguration(pid, listenerForm(p3)), () -> port("live") == p3);
             assertDecodes("live", p3);
-            refused("listener port -1 (Web Console)", () -> console.saveConfiguration(pid, listenerForm(-1)),
-                    "UDP listener live configuration refused: port must be 0-65535");
+            refusedInConsole("listener port -1 (Web Console)", () -> console.saveConfiguration(pid, listenerForm(-1)),
+                    "UDP listener live configuration refused: port must be 0-65535", "flowlens.collector.udp-live.cfg", "I\"-1\"");
             assertEquals("the last good port is kept", p3, port("live"));
             assertDecodes("live", p3);
         }
@@ -129,8 +129,9 @@ public class LiveReconfigurationTest {
             measure("aggregation windows and dimensions (Web Console)", () -> console.saveConfiguration("org.flowlens.aggregate",
                     Map.of("windows", new String[] {"1m", "15m"}, "dimensions", new String[] {"protocol", "dst_addr"})),
                     () -> query.windows().equals(second) && query.dimensions().equals(List.of("protocol", "dst_addr")));
-            refused("aggregation dimension 'colour' (Web Console)", () -> console.saveConfiguration("org.flowlens.aggregate",
-                    Map.of("windows", new String[] {"1m"}, "dimensions", new String[] {"colour"})), "Aggregation configuration refused, keeping the last good one");
+            refusedInConsole("aggregation dimension 'colour' (Web Console)", () -> console.saveConfiguration("org.flowlens.aggregate",
+                    Map.of("windows", new String[] {"1m"}, "dimensions", new String[] {"colour"})), "Aggregation configuration refused, keeping the last good one",
+                    "org.flowlens.aggregate.cfg", "colour");
             assertEquals("the last good windows are kept", second, query.windows());
             assertEquals("the last good dimensions are kept", List.of("protocol", "dst_addr"), query.dimensions());
         }
@@ -147,8 +148,9 @@ public class LiveReconfigurationTest {
                     Map.of("threshold", new String[] {"280"})), () -> scanThreshold() == 280);
             refused("port scan threshold 1 (config file)", () -> writeConfig("flowlens.detect.portscan.cfg", "threshold=I\"1\"\n"),
                     "Port scan detector configuration refused, keeping the last good one: threshold must be 2..65536");
-            refused("port scan threshold 70000 (Web Console)", () -> console.saveConfiguration("flowlens.detect.portscan",
-                    Map.of("threshold", new String[] {"70000"})), "Port scan detector configuration refused, keeping the last good one");
+            refusedInConsole("port scan threshold 70000 (Web Console)", () -> console.saveConfiguration("flowlens.detect.portscan",
+                    Map.of("threshold", new String[] {"70000"})), "Port scan detector configuration refused, keeping the last good one",
+                    "flowlens.detect.portscan.cfg", "70000");
             double evaluations = count("flowlens_detect_evaluations_total", "detector", "portscan");
             Await.until("two evaluations after the refusals", 30_000, () -> count("flowlens_detect_evaluations_total", "detector", "portscan") >= evaluations + 2);
             assertEquals("the last good threshold is in force", 280.0, scanThreshold(), 0.0);
@@ -184,8 +186,9 @@ public class LiveReconfigurationTest {
             measure("Prometheus label groups addresses (Web Console)", () -> console.saveConfiguration("flowlens.prometheus.flows",
                     Map.of("labelGroups", new String[] {"addresses"}, "maxSeries", new String[] {"10000"})),
                     () -> flowSeries().contains("src_addr=") && !flowSeries().contains("dst_port="));
-            refused("Prometheus label group 'colour' (Web Console)", () -> console.saveConfiguration("flowlens.prometheus.flows",
-                    Map.of("labelGroups", new String[] {"colour"}, "maxSeries", new String[] {"10000"})), "unknown label group 'colour'");
+            refusedInConsole("Prometheus label group 'colour' (Web Console)", () -> console.saveConfiguration("flowlens.prometheus.flows",
+                    Map.of("labelGroups", new String[] {"colour"}, "maxSeries", new String[] {"10000"})), "unknown label group 'colour'",
+                    "flowlens.prometheus.flows.cfg", "colour");
             assertTrue("the last good label groups are kept", flowSeries().contains("src_addr=") && !flowSeries().contains("dst_port="));
         }
     }
@@ -214,6 +217,19 @@ public class LiveReconfigurationTest {
         change.run();
         Await.until("the refusal of " + what + " in the log: " + message, 60_000, () -> ConsoleLog.since(mark).contains(message));
         FIGURES.put(what + " refused", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    }
+
+    /**
+     * As {@link #refused}, for an edit in the Web Console: the edit the component refuses is not saved
+     * to its file in config/ either, so that a restart starts it on the configuration it runs on.
+     */
+    private static void refusedInConsole(String what, Change change, String message, String file, String invalid) throws Exception {
+        int mark = ConsoleLog.text().length();
+        refused(what, change, message);
+        Await.until("the edit of " + what + " kept out of config/" + file, 60_000,
+                () -> ConsoleLog.since(mark).contains("Not saving the configuration of"));
+        String saved = Files.readString(Assembly.work().resolve("config").resolve(file));
+        assertFalse(what + " was saved to config/" + file + ":\n" + saved, saved.contains(invalid));
     }
 
     private static void writeConfig(String file, String content) throws IOException {

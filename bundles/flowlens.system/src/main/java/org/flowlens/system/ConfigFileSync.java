@@ -12,9 +12,13 @@ import java.util.Collection;
 import java.util.Dictionary;
 import java.util.Enumeration;
 import java.util.TreeMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.flowlens.api.config.ConfigurationCheck;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
@@ -25,6 +29,9 @@ import org.osgi.service.cm.ConfigurationListener;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * Keeps {@code config/<pid>.cfg} in step with edits made elsewhere (the Felix Web Console, the
  * Flowlens console), so that an edit survives a restart instead of being overwritten by the
  * file. Only values that differ are rewritten; comments, order and {@code $[env:...]} /
- * {@code $[secret:...]} placeholders are kept.
+ * {@code $[secret:...]} placeholders are kept. An edit the component refuses (its
+ * {@link ConfigurationCheck} says why) is not saved: the file keeps the configuration the component
+ * runs on, so that a restart starts it on that rather than on its defaults.
  */
 @Component(immediate = true)
 public class ConfigFileSync implements ConfigurationListener {
@@ -43,6 +52,8 @@ public class ConfigFileSync implements ConfigurationListener {
 
     private final ConfigurationAdmin configAdmin;
     private final List<Path> dirs = new ArrayList<>();
+    /** The checks components offer, with the PIDs each answers for. */
+    private final Map<ConfigurationCheck, List<String>> checks = new ConcurrentHashMap<>();
 
     @Activate
     public ConfigFileSync(@Reference ConfigurationAdmin configAdmin, BundleContext context) {
@@ -55,6 +66,16 @@ public class ConfigFileSync implements ConfigurationListener {
                 }
             }
         }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindCheck(ConfigurationCheck check, Map<String, Object> properties) {
+        Object pids = properties.get(ConfigurationCheck.PID);
+        checks.put(check, pids instanceof String[] a ? List.of(a) : pids == null ? List.of() : List.of(pids.toString()));
+    }
+
+    void unbindCheck(ConfigurationCheck check) {
+        checks.remove(check);
     }
 
     @Override
@@ -73,7 +94,14 @@ public class ConfigFileSync implements ConfigurationListener {
                     Configuration c = configAdmin.getConfiguration(event.getPid(), "?");
                     Dictionary<String, Object> props = c.getProperties();
                     // FileInstall marks what it applies from a file; only other edits go back to the file
-                    if (props != null && props.get(FILEINSTALL_FILENAME) == null && writeBack(file, props)) {
+                    if (props == null || props.get(FILEINSTALL_FILENAME) != null) {
+                        return;
+                    }
+                    String refused = refusal(checks, event.getPid(), event.getFactoryPid(), props);
+                    if (refused != null) {
+                        LOG.warn("Not saving the configuration of {} to {}: the component refuses it ({}); the file keeps the "
+                                + "configuration it runs on", event.getPid(), file, refused);
+                    } else if (writeBack(file, props)) {
                         LOG.info("Saved the new configuration of {} to {}", event.getPid(), file);
                     }
                 } catch (IOException | RuntimeException e) {
@@ -82,6 +110,21 @@ public class ConfigFileSync implements ConfigurationListener {
                 return;
             }
         }
+    }
+
+    /** Why the component configured by {@code pid} (or a factory's) would refuse these properties; null when it takes them or offers no check. */
+    static String refusal(Map<ConfigurationCheck, List<String>> checks, String pid, String factoryPid, Dictionary<String, Object> props) {
+        Map<String, Object> values = new HashMap<>();
+        for (Enumeration<String> keys = props.keys(); keys.hasMoreElements();) {
+            String k = keys.nextElement();
+            values.put(k, props.get(k));
+        }
+        for (Map.Entry<ConfigurationCheck, List<String>> e : checks.entrySet()) {
+            if (e.getValue().contains(pid) || factoryPid != null && e.getValue().contains(factoryPid)) {
+                return e.getKey().problem(pid, Map.copyOf(values));
+            }
+        }
+        return null;
     }
 
     /**

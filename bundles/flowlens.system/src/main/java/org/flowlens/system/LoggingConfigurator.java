@@ -4,7 +4,11 @@ import java.io.IOException;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+
+import org.flowlens.api.config.Configs;
+import org.flowlens.api.config.ConfigurationCheck;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.Configuration;
@@ -25,9 +29,10 @@ import org.slf4j.LoggerFactory;
  * configuration of Pax Logging, live. The debug switch ({@code -Dflowlens.debug=true} or
  * {@code FLOWLENS_DEBUG=1}) forces the debug level.
  */
-@Component(service = LoggingConfigurator.class, immediate = true, configurationPid = LoggingConfigurator.PID)
+@Component(service = {LoggingConfigurator.class, ConfigurationCheck.class}, immediate = true, configurationPid = LoggingConfigurator.PID,
+        property = ConfigurationCheck.PID + "=" + LoggingConfigurator.PID)
 @Designate(ocd = LoggingConfigurator.Config.class)
-public class LoggingConfigurator {
+public class LoggingConfigurator implements ConfigurationCheck {
     static final String PID = "flowlens.logging";
     static final String PAX_PID = "org.ops4j.pax.logging";
     private static final Logger LOG = LoggerFactory.getLogger(LoggingConfigurator.class);
@@ -78,6 +83,15 @@ public class LoggingConfigurator {
         Configuration pax = configAdmin.getConfiguration(PAX_PID, "?");
         pax.update(log4j2(level, format, config != null ? config.loggers() : new String[0]));
         LOG.info("Logging at level {} in {} format", level, format);
+    }
+
+    @Override
+    public String problem(String pid, Map<String, Object> properties) {
+        return check(properties);
+    }
+
+    static String check(Map<String, Object> properties) {
+        return validate(Configs.of(Config.class, properties));
     }
 
     static String validate(Config config) {

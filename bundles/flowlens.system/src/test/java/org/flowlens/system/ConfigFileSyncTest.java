@@ -8,6 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Hashtable;
 import java.util.List;
+import java.util.Map;
+
+import org.flowlens.api.config.ConfigurationCheck;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,10 +37,30 @@ class ConfigFileSyncTest {
     }
 
     @Test
+    void anEditTheComponentRefusesIsNotSaved() {
+        ConfigurationCheck ports = (pid, props) -> ((Integer) props.get("port")) > 65535 ? "port must be 0-65535" : null;
+        Map<ConfigurationCheck, List<String>> checks = Map.of(ports, List.of("flowlens.collector.udp"));
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put("port", 70000);
+        assertEquals("port must be 0-65535", ConfigFileSync.refusal(checks, "flowlens.collector.udp~netflow", "flowlens.collector.udp", props));
+        props.put("port", 2056);
+        assertEquals(null, ConfigFileSync.refusal(checks, "flowlens.collector.udp~netflow", "flowlens.collector.udp", props));
+        props.put("port", 70000);
+        assertEquals(null, ConfigFileSync.refusal(checks, "flowlens.pipeline", null, props), "no check: saved as it is");
+    }
+
+    @Test
     void factoryConfigurationsMapToTheirFiles() {
         assertEquals("flowlens.pipeline.cfg", ConfigFileSync.fileName("flowlens.pipeline", null));
         assertEquals("org.flowlens.capture.pcap.live-default.cfg", ConfigFileSync.fileName("org.flowlens.capture.pcap.live~default", "org.flowlens.capture.pcap.live"));
         assertEquals(null, ConfigFileSync.fileName("org.flowlens.capture.pcap.live.1234-abcd", "org.flowlens.capture.pcap.live"));
+    }
+
+    @Test
+    void theLoggingCheckRefusesUnknownLevels() {
+        assertEquals(null, LoggingConfigurator.check(Map.of("level", "debug", "loggers", new String[] {"org.flowlens.pipeline=warn"})));
+        String refused = LoggingConfigurator.check(Map.of("level", "loud"));
+        assertTrue(refused != null && refused.contains("loud"), refused);
     }
 
     @Test

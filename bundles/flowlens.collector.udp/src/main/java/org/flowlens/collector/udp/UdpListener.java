@@ -23,6 +23,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 import org.flowlens.api.capture.CaptureSource;
+import org.flowlens.api.config.Configs;
+import org.flowlens.api.config.ConfigurationCheck;
 import org.flowlens.api.flow.IpAddresses;
 import org.flowlens.api.metrics.Counter;
 import org.flowlens.api.metrics.Metrics;
@@ -67,11 +69,11 @@ import org.slf4j.LoggerFactory;
 @Component(
         configurationPid = UdpListener.PID,
         configurationPolicy = ConfigurationPolicy.REQUIRE,
-        service = CaptureSource.class,
+        service = {CaptureSource.class, ConfigurationCheck.class},
         immediate = true,
-        property = CaptureSource.KIND + "=udp")
+        property = {CaptureSource.KIND + "=udp", ConfigurationCheck.PID + "=" + UdpListener.PID})
 @Designate(ocd = UdpListener.Config.class, factory = true)
-public class UdpListener implements CaptureSource {
+public class UdpListener implements CaptureSource, ConfigurationCheck {
     static final String PID = "flowlens.collector.udp";
 
     @ObjectClassDefinition(
@@ -164,6 +166,12 @@ public class UdpListener implements CaptureSource {
             return;
         }
         start();
+    }
+
+    /** Whether a listener would take these properties (a port in range, a bind address, sizes). */
+    @Override
+    public String problem(String pid, Map<String, Object> properties) {
+        return ConfigurationCheck.problem(() -> ListenerSettings.of(Configs.of(Config.class, properties)));
     }
 
     @Modified

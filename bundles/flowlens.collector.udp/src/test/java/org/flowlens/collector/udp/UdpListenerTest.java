@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 
 import org.flowlens.api.capture.CaptureSource;
+import org.flowlens.api.config.Configs;
 import org.flowlens.api.metrics.Sample;
 import org.flowlens.pipeline.MetricsRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -180,6 +181,15 @@ class UdpListenerTest {
         assertArrayEquals(bytes("over IPv6"), r.payload());
         assertEquals(v6, r.exporter().getAddress());
         assertEquals(s.getLocalPort(), r.exporter().getPort());
+    }
+
+    @Test
+    void itsCheckTellsWhatALiveChangeWouldRefuse() {
+        UdpListener l = listener(Map.of());
+        assertEquals(null, l.problem(UdpListener.PID, Map.of("port", 2056, "bindAddress", "::")));
+        String refused = l.problem(UdpListener.PID, Map.of("port", 70000));
+        assertTrue(refused != null && refused.contains("70000"), refused);
+        assertTrue(l.problem(UdpListener.PID, Map.of("bindAddress", "collector.example")) != null, "host names are refused");
     }
 
     @Test

@@ -3,7 +3,7 @@ package org.flowlens.detect.sink;
 import org.flowlens.api.alert.Alert;
 import org.flowlens.api.alert.AlertEvents;
 import org.flowlens.api.alert.AlertTopics;
-import org.flowlens.detect.engine.Configs;
+import org.flowlens.api.config.Configs;
 import org.flowlens.detect.engine.Units;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;

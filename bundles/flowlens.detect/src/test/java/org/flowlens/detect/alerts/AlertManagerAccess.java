@@ -3,8 +3,8 @@ package org.flowlens.detect.alerts;
 import java.util.Map;
 
 import org.flowlens.api.alert.Detector;
+import org.flowlens.api.config.Configs;
 import org.flowlens.api.metrics.Metrics;
-import org.flowlens.detect.engine.Configs;
 import org.osgi.service.event.EventAdmin;
 
 /** Starts an alert manager for tests in other packages, as DS would. */

@@ -14,10 +14,10 @@ import org.flowlens.api.alert.AlertEntry;
 import org.flowlens.api.alert.AlertEvents;
 import org.flowlens.api.alert.AlertTopics;
 import org.flowlens.api.alert.Detector;
+import org.flowlens.api.config.Configs;
 import org.flowlens.api.flow.FlowBatch;
 import org.flowlens.detect.RecordingEventAdmin;
 import org.flowlens.detect.TestMetrics;
-import org.flowlens.detect.engine.Configs;
 import org.junit.jupiter.api.Test;
 import org.osgi.service.event.Event;
 

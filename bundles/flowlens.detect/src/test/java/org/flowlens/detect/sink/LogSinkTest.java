@@ -11,7 +11,7 @@ import org.flowlens.api.alert.Alert.Severity;
 import org.flowlens.api.alert.Alert.State;
 import org.flowlens.api.alert.Alert;
 import org.flowlens.api.alert.AlertEvents;
-import org.flowlens.detect.engine.Configs;
+import org.flowlens.api.config.Configs;
 import org.junit.jupiter.api.Test;
 
 class LogSinkTest {

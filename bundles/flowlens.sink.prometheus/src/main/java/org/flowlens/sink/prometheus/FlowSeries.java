@@ -5,12 +5,15 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
+import org.flowlens.api.config.Configs;
+import org.flowlens.api.config.ConfigurationCheck;
 import org.flowlens.api.flow.Cidr;
 import org.flowlens.api.flow.FlowBatch;
 import org.flowlens.api.flow.FlowRecord;
@@ -33,10 +36,10 @@ import org.slf4j.LoggerFactory;
  * {@code flow_bandwidth_bps} over the enabled label groups, and go-net-monitoring's
  * {@code network_*} counters, each table under a cardinality guard.
  */
-@Component(service = {FlowSeries.class, FlowConsumer.class}, configurationPid = FlowSeries.PID,
-        property = FlowConsumer.NAME + "=prometheus")
+@Component(service = {FlowSeries.class, FlowConsumer.class, ConfigurationCheck.class}, configurationPid = FlowSeries.PID,
+        property = {FlowConsumer.NAME + "=prometheus", ConfigurationCheck.PID + "=" + FlowSeries.PID})
 @Designate(ocd = FlowSeries.Config.class)
-public class FlowSeries implements FlowConsumer {
+public class FlowSeries implements FlowConsumer, ConfigurationCheck {
     static final String PID = "flowlens.prometheus.flows";
     private static final Logger LOG = LoggerFactory.getLogger(FlowSeries.class);
     static final int RING = 13;
@@ -102,7 +105,7 @@ public class FlowSeries implements FlowConsumer {
     @Activate
     public FlowSeries(Config config) {
         if (!apply(config)) {
-            apply(defaults());
+            apply(Configs.defaults(Config.class));
         }
         schedule();
     }
@@ -131,27 +134,43 @@ public class FlowSeries implements FlowConsumer {
         timer.scheduleAtFixedRate(() -> maintain(System.currentTimeMillis()), period, period, TimeUnit.MILLISECONDS);
     }
 
+    /** The label groups and local networks of a configuration, once it is checked. */
+    private record Parsed(Group[] groups, Cidr[] nets) {}
+
+    /** @throws IllegalArgumentException saying what is refused */
+    private static Parsed parse(Config c) {
+        Set<Group> set = new LinkedHashSet<>();
+        for (String id : c.labelGroups()) {
+            if (!id.isBlank()) {
+                set.add(Group.of(id));
+            }
+        }
+        Cidr[] nets = Cidr.parseAll(c.localNetworks());
+        if (c.maxSeries() < 10 || c.maxSeries() > 1_000_000) {
+            throw new IllegalArgumentException("maxSeries must be 10-1000000, got " + c.maxSeries());
+        }
+        if (c.bandwidthWindowSeconds() < 12 || c.bandwidthWindowSeconds() > 3600) {
+            throw new IllegalArgumentException("bandwidthWindowSeconds must be 12-3600, got " + c.bandwidthWindowSeconds());
+        }
+        if (c.expireSeconds() < 1) {
+            throw new IllegalArgumentException("expireSeconds must be positive, got " + c.expireSeconds());
+        }
+        return new Parsed(set.toArray(new Group[0]), nets);
+    }
+
+    /** Whether {@link #modified} would take these properties. */
+    @Override
+    public String problem(String pid, Map<String, Object> properties) {
+        return ConfigurationCheck.problem(() -> parse(Configs.of(Config.class, properties)));
+    }
+
     private boolean apply(Config c) {
         Group[] g;
         Cidr[] nets;
         try {
-            Set<Group> set = new LinkedHashSet<>();
-            for (String id : c.labelGroups()) {
-                if (!id.isBlank()) {
-                    set.add(Group.of(id));
-                }
-            }
-            g = set.toArray(new Group[0]);
-            nets = Cidr.parseAll(c.localNetworks());
-            if (c.maxSeries() < 10 || c.maxSeries() > 1_000_000) {
-                throw new IllegalArgumentException("maxSeries must be 10-1000000, got " + c.maxSeries());
-            }
-            if (c.bandwidthWindowSeconds() < 12 || c.bandwidthWindowSeconds() > 3600) {
-                throw new IllegalArgumentException("bandwidthWindowSeconds must be 12-3600, got " + c.bandwidthWindowSeconds());
-            }
-            if (c.expireSeconds() < 1) {
-                throw new IllegalArgumentException("expireSeconds must be positive, got " + c.expireSeconds());
-            }
+            Parsed p = parse(c);
+            g = p.groups();
+            nets = p.nets();
         } catch (IllegalArgumentException e) {
             LOG.error("Refused Prometheus flow metrics configuration: {}; keeping the last good one", e.getMessage());
             return false;
@@ -181,17 +200,6 @@ public class FlowSeries implements FlowConsumer {
             lock.unlock();
         }
         return true;
-    }
-
-    private static Config defaults() {
-        return new Config() {
-            @Override public Class<? extends java.lang.annotation.Annotation> annotationType() { return Config.class; }
-            @Override public String[] labelGroups() { return new String[] {"addresses", "protocol"}; }
-            @Override public int maxSeries() { return 10_000; }
-            @Override public int expireSeconds() { return 600; }
-            @Override public int bandwidthWindowSeconds() { return 60; }
-            @Override public String[] localNetworks() { return new String[] {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"}; }
-        };
     }
 
     @Override

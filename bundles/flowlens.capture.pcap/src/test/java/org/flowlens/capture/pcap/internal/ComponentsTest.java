@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.reflect.Proxy;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -19,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.flowlens.api.capture.CaptureSource;
+import org.flowlens.api.config.Configs;
 import org.flowlens.api.flow.FlowBatch;
 import org.flowlens.api.flow.FlowRecord;
 import org.flowlens.api.pipeline.FlowPipeline;
@@ -68,20 +68,6 @@ class ComponentsTest {
         }
     }
 
-    /** A configuration annotation answering from {@code values}, else from its defaults. */
-    @SuppressWarnings("unchecked")
-    static <A> A config(Class<A> type, Map<String, Object> values) {
-        return (A) Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, method, args) -> {
-            if (values.containsKey(method.getName())) {
-                return values.get(method.getName());
-            }
-            if (method.getDefaultValue() != null) {
-                return method.getDefaultValue();
-            }
-            throw new IllegalStateException("no value for " + method.getName());
-        });
-    }
-
     @Test
     void fileImportFeedsThePipelineAndReportsProgress() throws Exception {
         Path f = dir.resolve("two.pcap");
@@ -95,7 +81,7 @@ class ComponentsTest {
         Pipeline pipeline = new Pipeline(1);
         FileImportComponent c = new FileImportComponent();
         c.pipeline = pipeline;
-        c.activate(config(FileImportComponent.Config.class, Map.of("file", f.toString())));
+        c.activate(Configs.of(FileImportComponent.Config.class, Map.of("file", f.toString())));
         assertTrue(pipeline.latch.await(30, TimeUnit.SECONDS), "the record reached the pipeline");
         c.stop(); // waits for the import thread
         assertEquals(CaptureSource.State.STOPPED, c.state());
@@ -113,12 +99,12 @@ class ComponentsTest {
     void aBadFileImportConfigurationFails() {
         FileImportComponent c = new FileImportComponent();
         c.pipeline = new Pipeline(0);
-        c.activate(config(FileImportComponent.Config.class, Map.of("file", "/x.pcap", "speed", "WARP")));
+        c.activate(Configs.of(FileImportComponent.Config.class, Map.of("file", "/x.pcap", "speed", "WARP")));
         assertEquals(CaptureSource.State.FAILED, c.state());
         assertTrue(String.valueOf(c.status().get("error")).contains("WARP"));
         FileImportComponent missing = new FileImportComponent();
         missing.pipeline = new Pipeline(0);
-        missing.activate(config(FileImportComponent.Config.class, Map.of("file", dir.resolve("none.pcap").toString())));
+        missing.activate(Configs.of(FileImportComponent.Config.class, Map.of("file", dir.resolve("none.pcap").toString())));
         missing.stop();
         assertEquals(CaptureSource.State.FAILED, missing.state());
         assertTrue(String.valueOf(missing.status().get("error")).contains("none.pcap"));
@@ -135,12 +121,12 @@ class ComponentsTest {
             c.pipeline = pipeline;
             Map<String, Object> values = new java.util.HashMap<>(Map.of("interfaceName", "lo", "bpfFilter",
                     "udp port " + port, "snaplen", 512, "bufferSizeBytes", 16 << 20, "readTimeoutMillis", 50));
-            c.activate(config(LiveCaptureComponent.Config.class, values));
+            c.activate(Configs.of(LiveCaptureComponent.Config.class, values));
             assertEquals(CaptureSource.State.RUNNING, c.state(), String.valueOf(c.status()));
             assertEquals("pcap:lo", c.name());
             // a filter change is applied without reopening the interface
             values.put("ignorePorts", new String[] {"9"});
-            c.modified(config(LiveCaptureComponent.Config.class, values));
+            c.modified(Configs.of(LiveCaptureComponent.Config.class, values));
             assertEquals(CaptureSource.State.RUNNING, c.state());
             DatagramPacket in = new DatagramPacket(new byte[64], 64);
             for (int i = 0; i < 3; i++) {
@@ -149,7 +135,7 @@ class ComponentsTest {
             }
             // an invalid configuration is refused and the capture keeps running
             values.put("snaplen", 1);
-            c.modified(config(LiveCaptureComponent.Config.class, values));
+            c.modified(Configs.of(LiveCaptureComponent.Config.class, values));
             assertEquals(CaptureSource.State.RUNNING, c.state());
             c.stop();
             assertEquals(CaptureSource.State.STOPPED, c.state());
@@ -170,7 +156,7 @@ class ComponentsTest {
         Assumptions.assumeTrue(CaptureTools.checkDependencies().libpcap(), CaptureTools.checkDependencies().message());
         LiveCaptureComponent c = new LiveCaptureComponent();
         c.pipeline = new Pipeline(0);
-        c.activate(config(LiveCaptureComponent.Config.class, Map.of("interfaceName", "nope0")));
+        c.activate(Configs.of(LiveCaptureComponent.Config.class, Map.of("interfaceName", "nope0")));
         assertEquals(CaptureSource.State.FAILED, c.state());
         assertTrue(String.valueOf(c.status().get("error")).contains("nope0"));
         c.deactivate();
@@ -178,14 +164,14 @@ class ComponentsTest {
 
     @Test
     void liveCaptureReportsOpenSessionsByDefaultAndFileImportsWhenTheyEnd() {
-        LiveCaptureComponent.Config live = config(LiveCaptureComponent.Config.class, Map.of());
+        LiveCaptureComponent.Config live = Configs.of(LiveCaptureComponent.Config.class, Map.of());
         MeterSettings s = MeterConfig.settings(live.maxSessions(), live.tcpIdleSeconds(), live.udpIdleSeconds(),
                 live.icmpIdleSeconds(), live.otherIdleSeconds(), live.tcpFinSeconds(), live.tcpRstSeconds(),
                 live.activeSeconds(), live.updateMillis(), live.sniffNames(), live.decapsulateTunnels(),
                 live.ignoreLocalhost(), live.ignorePorts(), live.ignoreNetworks(), live.onlyDomains(), live.protocols());
         assertEquals(new MeterSettings().updateMillis(), s.updateMillis(), "live capture uses the meter's default");
         assertTrue(s.updateMillis() > 0 && s.updateMillis() <= 1000, "detectors see sessions within a second");
-        FileImportComponent.Config file = config(FileImportComponent.Config.class, Map.of("file", "x.pcap"));
+        FileImportComponent.Config file = Configs.of(FileImportComponent.Config.class, Map.of("file", "x.pcap"));
         assertEquals(0, file.updateMillis(), "a file's sessions are reported once, when they end");
         assertThrows(IllegalArgumentException.class, () -> MeterConfig.settings(live.maxSessions(),
                 live.tcpIdleSeconds(), live.udpIdleSeconds(), live.icmpIdleSeconds(), live.otherIdleSeconds(),

@@ -1,4 +1,4 @@
-package org.flowlens.detect.engine;
+package org.flowlens.api.config;
 
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Array;
@@ -9,7 +9,8 @@ import java.util.Map;
 /**
  * Instances of component property types (Metatype Config annotations) from a map of values, the
  * annotation's defaults filling the rest. Components use it for their defaults when the first
- * configuration they get is invalid; tests use it to configure components.
+ * configuration they get is invalid and to check a configuration ({@link ConfigurationCheck}); tests
+ * use it to configure components.
  */
 public final class Configs {
     private Configs() {}
