@@ -4,11 +4,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Iterator;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.flowlens.api.config.Configs;
+import org.flowlens.api.config.ConfigurationCheck;
 import org.flowlens.api.flow.FlowBatch;
 import org.flowlens.api.json.FlowJsonWriter;
 import org.flowlens.api.metrics.Counter;
@@ -39,10 +42,10 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #accept} never blocks: records wait in a bounded memory queue, and a full queue drops
  * and counts the batch. Off until configured.
  */
-@Component(service = FlowConsumer.class, configurationPid = Forwarder.PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
-        property = FlowConsumer.NAME + "=forward")
+@Component(service = {FlowConsumer.class, ConfigurationCheck.class}, configurationPid = Forwarder.PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE, property = {FlowConsumer.NAME + "=forward", ConfigurationCheck.PID + "=" + Forwarder.PID})
 @Designate(ocd = Forwarder.Config.class)
-public class Forwarder implements FlowConsumer {
+public class Forwarder implements FlowConsumer, ConfigurationCheck {
     static final String PID = "flowlens.forward";
     private static final Logger LOG = LoggerFactory.getLogger(Forwarder.class);
     /** JSON arrays that wait in memory for the sender before new ones go to the spool. */
@@ -175,6 +178,12 @@ public class Forwarder implements FlowConsumer {
             LOG.info("Forwarder to {}: {} records from an earlier run wait in {} and go first", s.ingest(), spool.records(), s.spoolDir());
         }
         LOG.info("Forwarder started: agent {} to {}, spool {} (cap {} MiB)", s.agent(), s.ingest(), s.spoolDir(), s.spoolMaxBytes() >> 20);
+    }
+
+    /** Whether {@link #modified} would take these properties. */
+    @Override
+    public String problem(String pid, Map<String, Object> properties) {
+        return ConfigurationCheck.problem(() -> Settings.of(Configs.of(Config.class, properties)));
     }
 
     @Modified

@@ -63,6 +63,17 @@ class ForwarderTest {
         return new Forwarder(metrics, Converters.standardConverter().convert(config).to(Forwarder.Config.class));
     }
 
+    @Test
+    void itsCheckTellsWhatALiveChangeWouldRefuse() throws Exception {
+        server = new IngestServer(0);
+        forwarder = start(config(server.port()));
+        Map<String, Object> bad = config(server.port());
+        bad.put("serverUrl", "ftp://127.0.0.1/ingest");
+        String refused = forwarder.problem("flowlens.forward", bad);
+        assertTrue(refused != null && refused.contains("serverUrl"), refused);
+        assertEquals(null, forwarder.problem("flowlens.forward", config(server.port())));
+    }
+
     /** Records numbered from {@code first}: the number is in bytes, so order and loss can be checked. */
     private static FlowBatch batch(int first, int count) {
         FlowBatch b = new FlowBatch(count);

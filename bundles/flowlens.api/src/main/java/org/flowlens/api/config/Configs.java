@@ -34,12 +34,46 @@ public final class Configs {
                 default:
                     break;
             }
-            Object v = values.get(m.getName());
+            Object v = values.get(key(m.getName()));
+            if (v == null) {
+                v = values.get(m.getName());
+            }
             if (v == null) {
                 return m.getDefaultValue();
             }
             return convert(v, m);
         });
+    }
+
+    /**
+     * The property name of an element, as Declarative Services maps it: {@code _} becomes {@code .}
+     * ({@code __} stays one {@code _}), {@code $_$} becomes {@code -}, {@code $$} stays one {@code $},
+     * another {@code $} goes.
+     */
+    static String key(String method) {
+        StringBuilder sb = new StringBuilder(method.length());
+        for (int i = 0; i < method.length(); i++) {
+            char c = method.charAt(i);
+            if (c == '_') {
+                if (i + 1 < method.length() && method.charAt(i + 1) == '_') {
+                    sb.append('_');
+                    i++;
+                } else {
+                    sb.append('.');
+                }
+            } else if (c == '$') {
+                if (method.startsWith("$_$", i)) {
+                    sb.append('-');
+                    i += 2;
+                } else if (i + 1 < method.length() && method.charAt(i + 1) == '$') {
+                    sb.append('$');
+                    i++;
+                }
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
     }
 
     private static Object convert(Object v, Method m) {

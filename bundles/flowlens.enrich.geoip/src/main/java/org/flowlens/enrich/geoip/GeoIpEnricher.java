@@ -4,11 +4,14 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
+import org.flowlens.api.config.Configs;
+import org.flowlens.api.config.ConfigurationCheck;
 import org.flowlens.api.enrich.AddressInfo;
 import org.flowlens.api.enrich.AddressLookup;
 import org.flowlens.api.flow.FlowBatch;
@@ -31,10 +34,10 @@ import org.slf4j.LoggerFactory;
  * load in the background and reload when they change on disk; until then records pass with
  * special ranges labelled only.
  */
-@Component(service = {FlowEnricher.class, AddressLookup.class}, configurationPid = GeoIpEnricher.PID, immediate = true,
-        property = "service.ranking:Integer=200")
+@Component(service = {FlowEnricher.class, AddressLookup.class, ConfigurationCheck.class}, configurationPid = GeoIpEnricher.PID,
+        immediate = true, property = {"service.ranking:Integer=200", ConfigurationCheck.PID + "=" + GeoIpEnricher.PID})
 @Designate(ocd = GeoIpEnricher.Config.class)
-public class GeoIpEnricher implements FlowEnricher, AddressLookup {
+public class GeoIpEnricher implements FlowEnricher, AddressLookup, ConfigurationCheck {
     static final String PID = "flowlens.enrich.geoip";
     static final String CSV_ATTRIBUTION = "IP to ASN data: RouteViews, NRO and DB-IP (https://db-ip.com), CC BY 4.0.";
     private static final Logger LOG = LoggerFactory.getLogger(GeoIpEnricher.class);
@@ -177,7 +180,36 @@ public class GeoIpEnricher implements FlowEnricher, AddressLookup {
 
     /** Settings from a configuration, or null (logged) when it is invalid. */
     static Settings settings(Config c) {
-        String problem = null;
+        String problem = problem(c);
+        if (problem != null) {
+            LOG.error("Refused GeoIP/ASN enricher configuration: {}; keeping the last good one", problem);
+            return null;
+        }
+        List<Path> csv = csvFiles(c);
+        String language = c.language() == null ? "" : c.language().trim();
+        return new Settings(c.labelSpecialRanges(), c.geoEnabled(), blank(c.geoDatabase()) ? null : Paths.get(c.geoDatabase().trim()),
+                c.asnEnabled(), blank(c.asnDatabase()) ? null : Paths.get(c.asnDatabase().trim()), csv,
+                c.asnCsvAttribution(), c.cacheSize(), language, c.memoryMapped());
+    }
+
+    /** What is wrong with a configuration, null when nothing is. */
+    static String problem(Config c) {
+        String language = c.language() == null ? "" : c.language().trim();
+        if (c.cacheSize() < 0 || c.cacheSize() > 10_000_000) {
+            return "cacheSize must be 0-10000000, got " + c.cacheSize();
+        } else if (c.reloadSeconds() < 0 || c.reloadSeconds() > 86_400) {
+            return "reloadSeconds must be 0-86400, got " + c.reloadSeconds();
+        } else if (!languageTag(language)) {
+            return "language must be a language tag such as en or pt-BR, got '" + c.language() + "'";
+        } else if (c.geoEnabled() && blank(c.geoDatabase())) {
+            return "geoEnabled is set but geoDatabase is empty";
+        } else if (c.asnEnabled() && blank(c.asnDatabase()) && csvFiles(c).isEmpty()) {
+            return "asnEnabled is set but neither asnDatabase nor asnCsv names a file";
+        }
+        return null;
+    }
+
+    private static List<Path> csvFiles(Config c) {
         List<Path> csv = new ArrayList<>();
         for (String s : c.asnCsv() == null ? new String[0] : c.asnCsv()) {
             for (String part : s.split(",")) {
@@ -186,25 +218,13 @@ public class GeoIpEnricher implements FlowEnricher, AddressLookup {
                 }
             }
         }
-        String language = c.language() == null ? "" : c.language().trim();
-        if (c.cacheSize() < 0 || c.cacheSize() > 10_000_000) {
-            problem = "cacheSize must be 0-10000000, got " + c.cacheSize();
-        } else if (c.reloadSeconds() < 0 || c.reloadSeconds() > 86_400) {
-            problem = "reloadSeconds must be 0-86400, got " + c.reloadSeconds();
-        } else if (!languageTag(language)) {
-            problem = "language must be a language tag such as en or pt-BR, got '" + c.language() + "'";
-        } else if (c.geoEnabled() && blank(c.geoDatabase())) {
-            problem = "geoEnabled is set but geoDatabase is empty";
-        } else if (c.asnEnabled() && blank(c.asnDatabase()) && csv.isEmpty()) {
-            problem = "asnEnabled is set but neither asnDatabase nor asnCsv names a file";
-        }
-        if (problem != null) {
-            LOG.error("Refused GeoIP/ASN enricher configuration: {}; keeping the last good one", problem);
-            return null;
-        }
-        return new Settings(c.labelSpecialRanges(), c.geoEnabled(), blank(c.geoDatabase()) ? null : Paths.get(c.geoDatabase().trim()),
-                c.asnEnabled(), blank(c.asnDatabase()) ? null : Paths.get(c.asnDatabase().trim()), csv,
-                c.asnCsvAttribution(), c.cacheSize(), language, c.memoryMapped());
+        return csv;
+    }
+
+    /** Whether {@link #modified} would take these properties. */
+    @Override
+    public String problem(String pid, Map<String, Object> properties) {
+        return problem(Configs.of(Config.class, properties));
     }
 
     static Settings defaults() {

@@ -53,6 +53,8 @@ class GeoIpEnricherTest {
         assertNull(GeoIpEnricher.settings(config(true, " ", csv, 100, 5, "en")), "countries on without a database");
         assertNull(GeoIpEnricher.settings(config(false, "", new String[] {" "}, 100, 5, "en")), "ASN on without any file");
         assertNotNull(GeoIpEnricher.settings(config(false, "", csv, 0, 0, "pt-BR")));
+        assertEquals("cacheSize must be 0-10000000, got -1", GeoIpEnricher.problem(config(false, "", csv, -1, 5, "en")));
+        assertNull(GeoIpEnricher.problem(config(false, "", csv, 0, 0, "pt-BR")));
     }
 
     @Test

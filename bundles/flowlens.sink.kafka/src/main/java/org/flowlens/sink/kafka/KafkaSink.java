@@ -3,6 +3,7 @@ package org.flowlens.sink.kafka;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -11,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.flowlens.api.alert.Alert;
 import org.flowlens.api.alert.AlertTopics;
+import org.flowlens.api.config.Configs;
+import org.flowlens.api.config.ConfigurationCheck;
 import org.flowlens.api.flow.FlowBatch;
 import org.flowlens.api.metrics.Metrics;
 import org.flowlens.api.pipeline.FlowConsumer;
@@ -44,10 +47,11 @@ import org.slf4j.LoggerFactory;
  * to disk if configured, and delivery resumes when it returns. One configuration per cluster; off
  * until configured; every change applies live.
  */
-@Component(service = {FlowConsumer.class, EventHandler.class}, configurationPid = KafkaSink.PID,
-        configurationPolicy = ConfigurationPolicy.REQUIRE, property = EventConstants.EVENT_TOPIC + "=" + AlertTopics.ALL)
+@Component(service = {FlowConsumer.class, EventHandler.class, ConfigurationCheck.class}, configurationPid = KafkaSink.PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE,
+        property = {EventConstants.EVENT_TOPIC + "=" + AlertTopics.ALL, ConfigurationCheck.PID + "=" + KafkaSink.PID})
 @Designate(ocd = KafkaSink.Config.class, factory = true)
-public class KafkaSink implements FlowConsumer, EventHandler {
+public class KafkaSink implements FlowConsumer, EventHandler, ConfigurationCheck {
     static final String PID = "flowlens.kafka.sink";
     private static final Logger LOG = LoggerFactory.getLogger(KafkaSink.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
@@ -188,6 +192,12 @@ public class KafkaSink implements FlowConsumer, EventHandler {
             throw e;
         }
         start(s);
+    }
+
+    /** Whether {@link #modified} would take these properties. */
+    @Override
+    public String problem(String pid, Map<String, Object> properties) {
+        return ConfigurationCheck.problem(() -> SinkSettings.of(Configs.of(Config.class, properties)));
     }
 
     @Modified

@@ -21,6 +21,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.flowlens.api.capture.CaptureSource;
+import org.flowlens.api.config.Configs;
+import org.flowlens.api.config.ConfigurationCheck;
 import org.flowlens.api.flow.FlowBatch;
 import org.flowlens.api.flow.FlowRecord;
 import org.flowlens.api.metrics.Counter;
@@ -46,10 +48,10 @@ import org.slf4j.LoggerFactory;
  * Flowlens servers with the same group share the topics' partitions: this is how Flowlens scales
  * past one machine. Offsets are committed after the records were handed to the pipeline.
  */
-@Component(service = CaptureSource.class, configurationPid = KafkaSource.PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
-        property = CaptureSource.KIND + "=kafka")
+@Component(service = {CaptureSource.class, ConfigurationCheck.class}, configurationPid = KafkaSource.PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE, property = {CaptureSource.KIND + "=kafka", ConfigurationCheck.PID + "=" + KafkaSource.PID})
 @Designate(ocd = KafkaSource.Config.class, factory = true)
-public class KafkaSource implements CaptureSource {
+public class KafkaSource implements CaptureSource, ConfigurationCheck {
     static final String PID = "flowlens.kafka.source";
     private static final Logger LOG = LoggerFactory.getLogger(KafkaSource.class);
     private static final Duration POLL = Duration.ofMillis(200);
@@ -194,6 +196,12 @@ public class KafkaSource implements CaptureSource {
         if (settings.autoStart()) {
             start();
         }
+    }
+
+    /** Whether {@link #modified} would take these properties. */
+    @Override
+    public String problem(String pid, Map<String, Object> properties) {
+        return ConfigurationCheck.problem(() -> Settings.of(Configs.of(Config.class, properties)));
     }
 
     @Modified

@@ -3,9 +3,12 @@ package org.flowlens.store.clickhouse;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.LongSupplier;
 
 import org.flowlens.api.alert.AlertTopics;
+import org.flowlens.api.config.Configs;
+import org.flowlens.api.config.ConfigurationCheck;
 import org.flowlens.api.metrics.Metrics;
 import org.flowlens.api.pipeline.FlowConsumer;
 import org.flowlens.api.store.FlowStore;
@@ -34,10 +37,10 @@ import org.slf4j.LoggerFactory;
  * web API reads from ClickHouse while both run. It also keeps the alert history from the alert
  * events on Event Admin.
  */
-@Component(service = {FlowConsumer.class, FlowStore.class, EventHandler.class}, configurationPid = ClickHouseStore.PID,
-        configurationPolicy = ConfigurationPolicy.REQUIRE,
+@Component(service = {FlowConsumer.class, FlowStore.class, EventHandler.class, ConfigurationCheck.class},
+        configurationPid = ClickHouseStore.PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
         property = {FlowConsumer.NAME + "=store-clickhouse", FlowStore.ENGINE + "=clickhouse", "service.ranking:Integer=10",
-            EventConstants.EVENT_TOPIC + "=" + AlertTopics.ALL})
+            EventConstants.EVENT_TOPIC + "=" + AlertTopics.ALL, ConfigurationCheck.PID + "=" + ClickHouseStore.PID})
 @Designate(ocd = ClickHouseStore.Config.class)
 public class ClickHouseStore extends StoreComponent {
     static final String PID = "flowlens.store.clickhouse";
@@ -154,6 +157,13 @@ public class ClickHouseStore extends StoreComponent {
         this.server = s;
         this.store = new SqlFlowStore("clickhouse", s.engine(), settings, metrics, clock);
         LOG.info("Flow store writing to ClickHouse at {} ({})", s, settings.describe());
+    }
+
+    @Override
+    protected void check(Map<String, Object> properties) {
+        Config c = Configs.of(Config.class, properties);
+        settings(c);
+        Server.of(c);
     }
 
     static StoreSettings settings(Config c) {

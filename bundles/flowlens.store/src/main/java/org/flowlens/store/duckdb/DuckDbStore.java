@@ -1,9 +1,12 @@
 package org.flowlens.store.duckdb;
 
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.function.LongSupplier;
 
 import org.flowlens.api.alert.AlertTopics;
+import org.flowlens.api.config.Configs;
+import org.flowlens.api.config.ConfigurationCheck;
 import org.flowlens.api.metrics.Metrics;
 import org.flowlens.api.pipeline.FlowConsumer;
 import org.flowlens.api.store.FlowStore;
@@ -33,9 +36,10 @@ import org.slf4j.LoggerFactory;
  * through {@code config/flowlens.store.cfg}; deleting that file turns it off. It also keeps the
  * alert history from the alert events on Event Admin.
  */
-@Component(service = {FlowConsumer.class, FlowStore.class, EventHandler.class}, configurationPid = DuckDbStore.PID,
+@Component(service = {FlowConsumer.class, FlowStore.class, EventHandler.class, ConfigurationCheck.class}, configurationPid = DuckDbStore.PID,
         configurationPolicy = ConfigurationPolicy.REQUIRE,
-        property = {FlowConsumer.NAME + "=store", FlowStore.ENGINE + "=duckdb", EventConstants.EVENT_TOPIC + "=" + AlertTopics.ALL})
+        property = {FlowConsumer.NAME + "=store", FlowStore.ENGINE + "=duckdb", EventConstants.EVENT_TOPIC + "=" + AlertTopics.ALL,
+            ConfigurationCheck.PID + "=" + DuckDbStore.PID})
 @Designate(ocd = DuckDbStore.Config.class)
 public class DuckDbStore extends StoreComponent {
     static final String PID = "flowlens.store";
@@ -136,6 +140,13 @@ public class DuckDbStore extends StoreComponent {
         this.engineSettings = es;
         this.store = new SqlFlowStore("duckdb", engine, settings, metrics, clock);
         LOG.info("Flow store writing to {} ({})", es.path(), settings.describe());
+    }
+
+    @Override
+    protected void check(Map<String, Object> properties) {
+        Config c = Configs.of(Config.class, properties);
+        settings(c);
+        EngineSettings.of(c);
     }
 
     static StoreSettings settings(Config c) {

@@ -1,5 +1,8 @@
 package org.flowlens.store.sql;
 
+import java.util.Map;
+
+import org.flowlens.api.config.ConfigurationCheck;
 import org.flowlens.api.flow.FlowBatch;
 import org.flowlens.api.pipeline.FlowConsumer;
 import org.flowlens.api.query.Metric;
@@ -20,7 +23,7 @@ import org.osgi.service.event.EventHandler;
  * history (register it with {@code event.topics=org/flowlens/alert/*}). An engine's component
  * extends this class with its configuration and the engine it opens.
  */
-public abstract class StoreComponent implements FlowConsumer, FlowStore, EventHandler {
+public abstract class StoreComponent implements FlowConsumer, FlowStore, EventHandler, ConfigurationCheck {
     /** The store behind the service. */
     protected abstract SqlFlowStore store();
 
@@ -64,4 +67,13 @@ public abstract class StoreComponent implements FlowConsumer, FlowStore, EventHa
     public AlertPage alerts(AlertSearch search) {
         return store().alerts(search);
     }
+
+    /** Whether {@code modified} would take these properties: the store parses them as it would. */
+    @Override
+    public final String problem(String pid, Map<String, Object> properties) {
+        return ConfigurationCheck.problem(() -> check(properties));
+    }
+
+    /** Parses a configuration as {@code modified} does, throwing what it would refuse. */
+    protected abstract void check(Map<String, Object> properties);
 }
