@@ -1,7 +1,9 @@
 package org.flowlens.decoder.ipfix;
 
 import java.nio.ByteBuffer;
+import java.util.Map;
 
+import org.flowlens.api.config.ConfigurationCheck;
 import org.flowlens.api.decode.DecodeContext;
 import org.flowlens.api.decode.FlowDecoder;
 import org.flowlens.api.decode.WireVersion;
@@ -20,9 +22,10 @@ import org.osgi.service.metatype.annotations.Designate;
 @Component(
         configurationPid = IpfixDecoder.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL,
-        property = {FlowDecoder.FORMAT + "=ipfix", FlowDecoder.VERSIONS + ":Integer=" + WireVersion.IPFIX})
+        service = {FlowDecoder.class, ConfigurationCheck.class},
+        property = {ConfigurationCheck.PID + "=" + IpfixDecoder.PID, FlowDecoder.FORMAT + "=ipfix", FlowDecoder.VERSIONS + ":Integer=" + WireVersion.IPFIX})
 @Designate(ocd = TemplateDecoderConfig.class)
-public class IpfixDecoder implements FlowDecoder {
+public class IpfixDecoder implements FlowDecoder, ConfigurationCheck {
     static final String PID = "org.flowlens.decoder.ipfix";
 
     final TemplateDecoder engine = new TemplateDecoder(true);
@@ -34,6 +37,11 @@ public class IpfixDecoder implements FlowDecoder {
     @Modified
     void configure(TemplateDecoderConfig c) {
         engine.configure(c, "IPFIX");
+    }
+
+    @Override
+    public String problem(String pid, Map<String, Object> properties) {
+        return TemplateDecoder.problem(properties);
     }
 
     @Override

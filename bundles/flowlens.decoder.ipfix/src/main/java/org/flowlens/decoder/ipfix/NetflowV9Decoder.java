@@ -1,7 +1,9 @@
 package org.flowlens.decoder.ipfix;
 
 import java.nio.ByteBuffer;
+import java.util.Map;
 
+import org.flowlens.api.config.ConfigurationCheck;
 import org.flowlens.api.decode.DecodeContext;
 import org.flowlens.api.decode.FlowDecoder;
 import org.flowlens.api.decode.WireVersion;
@@ -20,9 +22,10 @@ import org.osgi.service.metatype.annotations.Designate;
 @Component(
         configurationPid = NetflowV9Decoder.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL,
-        property = {FlowDecoder.FORMAT + "=netflow9", FlowDecoder.VERSIONS + ":Integer=" + WireVersion.NETFLOW_V9})
+        service = {FlowDecoder.class, ConfigurationCheck.class},
+        property = {ConfigurationCheck.PID + "=" + NetflowV9Decoder.PID, FlowDecoder.FORMAT + "=netflow9", FlowDecoder.VERSIONS + ":Integer=" + WireVersion.NETFLOW_V9})
 @Designate(ocd = TemplateDecoderConfig.class)
-public class NetflowV9Decoder implements FlowDecoder {
+public class NetflowV9Decoder implements FlowDecoder, ConfigurationCheck {
     static final String PID = "org.flowlens.decoder.netflow9";
 
     final TemplateDecoder engine = new TemplateDecoder(false);
@@ -34,6 +37,11 @@ public class NetflowV9Decoder implements FlowDecoder {
     @Modified
     void configure(TemplateDecoderConfig c) {
         engine.configure(c, "NetFlow v9");
+    }
+
+    @Override
+    public String problem(String pid, Map<String, Object> properties) {
+        return TemplateDecoder.problem(properties);
     }
 
     @Override

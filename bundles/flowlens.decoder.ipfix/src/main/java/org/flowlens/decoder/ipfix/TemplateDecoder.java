@@ -10,6 +10,7 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.flowlens.api.config.Configs;
 import org.flowlens.api.decode.DecodeContext;
 import org.flowlens.api.flow.FlowBatch;
 import org.flowlens.api.flow.FlowRecord;
@@ -71,8 +72,7 @@ final class TemplateDecoder {
 
     /** Applies a configuration, or refuses it with a log line and keeps the current one. */
     void configure(TemplateDecoderConfig c, String protocol) {
-        String problem = Settings.validate(c.templateLifetimeSeconds(), c.pendingMaxBytes(), c.pendingMaxAgeSeconds(),
-                c.maxTemplatesPerExporter(), c.maxExporters());
+        String problem = problem(c);
         if (problem != null) {
             LOG.error("{} decoder configuration refused ({}); keeping the previous configuration", protocol, problem);
             return;
@@ -80,6 +80,17 @@ final class TemplateDecoder {
         settings(new Settings(c.templateLifetimeSeconds() * 1000L, c.pendingMaxBytes(), c.pendingMaxAgeSeconds() * 1000L,
                 c.exporterPortInKey(), c.maxTemplatesPerExporter(), c.maxExporters(), c.applySampling()));
         LOG.info("{} decoder configured: {}", protocol, settings());
+    }
+
+    /** What is wrong with a configuration, null when nothing is. */
+    static String problem(TemplateDecoderConfig c) {
+        return Settings.validate(c.templateLifetimeSeconds(), c.pendingMaxBytes(), c.pendingMaxAgeSeconds(),
+                c.maxTemplatesPerExporter(), c.maxExporters());
+    }
+
+    /** {@link #problem(TemplateDecoderConfig)} of configuration properties. */
+    static String problem(Map<String, Object> properties) {
+        return problem(Configs.of(TemplateDecoderConfig.class, properties));
     }
 
     void settings(Settings s) {

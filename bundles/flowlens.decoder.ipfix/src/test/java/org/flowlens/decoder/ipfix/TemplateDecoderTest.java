@@ -55,6 +55,12 @@ class TemplateDecoderTest {
     }
 
     @Test
+    void theChecksTellWhatALiveChangeWouldRefuse() {
+        assertTrue(new IpfixDecoder().problem(IpfixDecoder.PID, Map.of("templateLifetimeSeconds", 0)) != null);
+        assertEquals(null, new NetflowV9Decoder().problem(NetflowV9Decoder.PID, Map.of("templateLifetimeSeconds", 60)));
+    }
+
+    @Test
     void netflowV9RecordCarriesEveryField() {
         NetflowV9Decoder d = new NetflowV9Decoder();
         Msg m = Msg.v9(100_000, SECS, 1, 77);

@@ -2,7 +2,10 @@ package org.flowlens.decoder.netflow;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Map;
 
+import org.flowlens.api.config.Configs;
+import org.flowlens.api.config.ConfigurationCheck;
 import org.flowlens.api.decode.DecodeContext;
 import org.flowlens.api.decode.FlowDecoder;
 import org.flowlens.api.decode.WireVersion;
@@ -28,16 +31,18 @@ import org.slf4j.LoggerFactory;
  * exporter and engine; gaps are reported through {@link DecodeContext#sequenceGap}.
  */
 @Component(
+        service = {FlowDecoder.class, ConfigurationCheck.class},
         configurationPid = NetflowDecoder.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL,
         property = {
+            ConfigurationCheck.PID + "=" + NetflowDecoder.PID,
             FlowDecoder.FORMAT + "=netflow",
             FlowDecoder.VERSIONS + ":Integer=" + WireVersion.NETFLOW_V1,
             FlowDecoder.VERSIONS + ":Integer=" + WireVersion.NETFLOW_V5,
             FlowDecoder.VERSIONS + ":Integer=" + WireVersion.NETFLOW_V7
         })
 @Designate(ocd = NetflowDecoder.Config.class)
-public class NetflowDecoder implements FlowDecoder {
+public class NetflowDecoder implements FlowDecoder, ConfigurationCheck {
     static final String PID = "org.flowlens.decoder.netflow";
 
     @ObjectClassDefinition(
@@ -87,12 +92,26 @@ public class NetflowDecoder implements FlowDecoder {
     /** Creates a decoder with the default configuration (also what DS uses before activation). */
     public NetflowDecoder() {}
 
+    /** What is wrong with a configuration, null when nothing is. */
+    static String problem(Config config) {
+        if (config.maxExporters() < 1 || config.exporterIdleSeconds() < 1) {
+            return "maxExporters (" + config.maxExporters() + ") and exporterIdleSeconds (" + config.exporterIdleSeconds()
+                    + ") must be at least 1";
+        }
+        return null;
+    }
+
+    @Override
+    public String problem(String pid, Map<String, Object> properties) {
+        return problem(Configs.of(Config.class, properties));
+    }
+
     @Activate
     @Modified
     void configure(Config config) {
-        if (config.maxExporters() < 1 || config.exporterIdleSeconds() < 1) {
-            LOG.error("NetFlow decoder configuration refused: maxExporters ({}) and exporterIdleSeconds ({}) must be"
-                    + " at least 1; keeping the previous configuration", config.maxExporters(), config.exporterIdleSeconds());
+        String problem = problem(config);
+        if (problem != null) {
+            LOG.error("NetFlow decoder configuration refused: {}; keeping the previous configuration", problem);
             return;
         }
         settings = new Settings(config.applySampling(), config.exporterPortInKey(), config.maxExporters(),

@@ -230,6 +230,8 @@ class NetflowDecoderTest {
         d.configure(Configs.of(NetflowDecoder.Config.class, Map.of("applySampling", true, "maxExporters", 0)));
         FlowBatch out = decode(d, v5(1, 1, 1000, 0, 0, 100), new CountingContext());
         assertEquals(1000, out.get(0).bytes());
+        assertTrue(d.problem(NetflowDecoder.PID, Map.of("maxExporters", 0)).contains("maxExporters (0)"));
+        assertEquals(null, d.problem(NetflowDecoder.PID, Map.of("maxExporters", 5)));
     }
 
     @Test

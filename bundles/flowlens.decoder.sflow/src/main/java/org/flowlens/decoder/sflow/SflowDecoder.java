@@ -5,8 +5,11 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
+import org.flowlens.api.config.Configs;
+import org.flowlens.api.config.ConfigurationCheck;
 import org.flowlens.api.decode.DecodeContext;
 import org.flowlens.api.decode.FlowDecoder;
 import org.flowlens.api.decode.WireVersion;
@@ -68,15 +71,16 @@ import org.slf4j.LoggerFactory;
  * and the per-agent state is bounded by the configured limits.
  */
 @Component(
-        service = {FlowDecoder.class, SflowAgents.class},
+        service = {FlowDecoder.class, SflowAgents.class, ConfigurationCheck.class},
         configurationPid = SflowDecoder.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL,
         property = {
+            ConfigurationCheck.PID + "=" + SflowDecoder.PID,
             FlowDecoder.FORMAT + "=sflow",
             FlowDecoder.VERSIONS + ":Integer=" + WireVersion.SFLOW_V5
         })
 @Designate(ocd = SflowDecoder.Config.class)
-public class SflowDecoder implements FlowDecoder, SflowAgents {
+public class SflowDecoder implements FlowDecoder, SflowAgents, ConfigurationCheck {
     static final String PID = "flowlens.decoder.sflow";
 
     @ObjectClassDefinition(
@@ -154,13 +158,26 @@ public class SflowDecoder implements FlowDecoder, SflowAgents {
         table = new AgentTable(new AgentTable.Limits(10_000, 100_000, 100_000, 3600_000L));
     }
 
+    /** What is wrong with a configuration, null when nothing is. */
+    static String problem(Config config) {
+        if (config.maxAgents() < 1 || config.maxSources() < 1 || config.maxInterfaces() < 1 || config.agentIdleSeconds() < 1) {
+            return "maxAgents (" + config.maxAgents() + "), maxSources (" + config.maxSources() + "), maxInterfaces ("
+                    + config.maxInterfaces() + ") and agentIdleSeconds (" + config.agentIdleSeconds() + ") must be at least 1";
+        }
+        return null;
+    }
+
+    @Override
+    public String problem(String pid, Map<String, Object> properties) {
+        return problem(Configs.of(Config.class, properties));
+    }
+
     @Activate
     @Modified
     void configure(Config config) {
-        if (config.maxAgents() < 1 || config.maxSources() < 1 || config.maxInterfaces() < 1 || config.agentIdleSeconds() < 1) {
-            LOG.error("sFlow decoder configuration refused: maxAgents ({}), maxSources ({}), maxInterfaces ({}) and"
-                    + " agentIdleSeconds ({}) must be at least 1; keeping the previous configuration", config.maxAgents(),
-                    config.maxSources(), config.maxInterfaces(), config.agentIdleSeconds());
+        String problem = problem(config);
+        if (problem != null) {
+            LOG.error("sFlow decoder configuration refused: {}; keeping the previous configuration", problem);
             return;
         }
         ipBytes = config.ipBytes();

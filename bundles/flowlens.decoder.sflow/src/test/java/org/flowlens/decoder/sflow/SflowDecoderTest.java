@@ -99,6 +99,13 @@ class SflowDecoderTest {
     }
 
     @Test
+    void itsCheckTellsWhatALiveChangeWouldRefuse() {
+        SflowDecoder d = new SflowDecoder();
+        assertTrue(d.problem(SflowDecoder.PID, Map.of("maxAgents", 0)).contains("maxAgents (0)"));
+        assertEquals(null, d.problem(SflowDecoder.PID, Map.of("maxAgents", 5)));
+    }
+
+    @Test
     void ipBytesOptionCountsTheIpLength() {
         configure(Map.of("ipBytes", true));
         FlowRecord r = only(decode(datagram(AGENT, 0, 1, 1, tcpSample(1, 7, 1000, 5000, 0))));
