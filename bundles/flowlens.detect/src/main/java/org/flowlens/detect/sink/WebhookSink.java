@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -23,6 +24,8 @@ import javax.crypto.spec.SecretKeySpec;
 import org.flowlens.api.alert.Alert;
 import org.flowlens.api.alert.AlertEvents;
 import org.flowlens.api.alert.AlertTopics;
+import org.flowlens.api.config.Configs;
+import org.flowlens.api.config.ConfigurationCheck;
 import org.flowlens.api.metrics.Counter;
 import org.flowlens.api.metrics.Metrics;
 import org.flowlens.detect.engine.Units;
@@ -54,10 +57,11 @@ import com.google.gson.JsonParser;
  * when the queue is full, new events are dropped and counted. Failed posts are retried with
  * exponential back-off; a 4xx answer other than 408 and 429 is final.
  */
-@Component(service = EventHandler.class, configurationPid = WebhookSink.PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
-        property = EventConstants.EVENT_TOPIC + "=" + AlertTopics.ALL)
+@Component(service = {EventHandler.class, ConfigurationCheck.class}, configurationPid = WebhookSink.PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE,
+        property = {EventConstants.EVENT_TOPIC + "=" + AlertTopics.ALL, ConfigurationCheck.PID + "=" + WebhookSink.PID})
 @Designate(ocd = WebhookSink.Config.class, factory = true)
-public class WebhookSink implements EventHandler {
+public class WebhookSink implements EventHandler, ConfigurationCheck {
     static final String PID = "flowlens.detect.webhook";
     private static final Logger LOG = LoggerFactory.getLogger(WebhookSink.class);
 
@@ -146,6 +150,12 @@ public class WebhookSink implements EventHandler {
     private Counter retried;
     private Counter droppedFull;
     private Counter droppedStopped;
+
+    /** Whether {@code modified} would take these properties. */
+    @Override
+    public String problem(String pid, Map<String, Object> properties) {
+        return ConfigurationCheck.problem(() -> parse(Configs.of(Config.class, properties)));
+    }
 
     static Settings parse(Config c) {
         String name = c.name() == null ? "" : c.name().trim();

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.flowlens.api.capture.CaptureSource;
+import org.flowlens.api.config.Configs;
+import org.flowlens.api.config.ConfigurationCheck;
 import org.flowlens.api.flow.FlowBatch;
 import org.flowlens.api.metrics.Metrics;
 import org.flowlens.api.pipeline.FlowPipeline;
@@ -29,10 +31,11 @@ import org.slf4j.LoggerFactory;
  * Live capture on one interface (one factory configuration per interface), metered into flow
  * records for the pipeline. Registers a {@link CaptureSource} of kind {@code pcap}.
  */
-@Component(service = CaptureSource.class, configurationPid = LiveCaptureComponent.PID,
-        configurationPolicy = ConfigurationPolicy.REQUIRE, property = CaptureSource.KIND + "=pcap")
+@Component(service = {CaptureSource.class, ConfigurationCheck.class}, configurationPid = LiveCaptureComponent.PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE,
+        property = {CaptureSource.KIND + "=pcap", ConfigurationCheck.PID + "=" + LiveCaptureComponent.PID})
 @Designate(ocd = LiveCaptureComponent.Config.class, factory = true)
-public class LiveCaptureComponent implements CaptureSource {
+public class LiveCaptureComponent implements CaptureSource, ConfigurationCheck {
 
     static final String PID = "org.flowlens.capture.pcap.live";
     private static final Logger LOG = LoggerFactory.getLogger(LiveCaptureComponent.class);
@@ -202,19 +205,36 @@ public class LiveCaptureComponent implements CaptureSource {
         apply(config, false);
     }
 
+    private static LiveCaptureOptions options(Config c) {
+        return new LiveCaptureOptions(c.interfaceName(), c.promiscuous(), c.snaplen(), c.bpfFilter(), c.bufferSizeBytes(),
+                c.immediateMode(), c.readTimeoutMillis());
+    }
+
+    private static MeterSettings settings(Config c) {
+        if (c.domainTableSize() < 1) {
+            throw new IllegalArgumentException("domainTableSize must be positive: " + c.domainTableSize());
+        }
+        return MeterConfig.settings(c.maxSessions(), c.tcpIdleSeconds(), c.udpIdleSeconds(), c.icmpIdleSeconds(),
+                c.otherIdleSeconds(), c.tcpFinSeconds(), c.tcpRstSeconds(), c.activeSeconds(), c.updateMillis(), c.sniffNames(),
+                c.decapsulateTunnels(), c.ignoreLocalhost(), c.ignorePorts(), c.ignoreNetworks(), c.onlyDomains(), c.protocols());
+    }
+
+    /** Whether {@code modified} would take these properties (the BPF filter is compiled only when the capture opens). */
+    @Override
+    public String problem(String pid, Map<String, Object> properties) {
+        Config c = Configs.of(Config.class, properties);
+        return ConfigurationCheck.problem(() -> {
+            options(c);
+            settings(c);
+        });
+    }
+
     private synchronized void apply(Config c, boolean first) {
         LiveCaptureOptions newOptions;
         MeterSettings newSettings;
         try {
-            newOptions = new LiveCaptureOptions(c.interfaceName(), c.promiscuous(), c.snaplen(), c.bpfFilter(),
-                    c.bufferSizeBytes(), c.immediateMode(), c.readTimeoutMillis());
-            newSettings = MeterConfig.settings(c.maxSessions(), c.tcpIdleSeconds(), c.udpIdleSeconds(),
-                    c.icmpIdleSeconds(), c.otherIdleSeconds(), c.tcpFinSeconds(), c.tcpRstSeconds(), c.activeSeconds(),
-                    c.updateMillis(), c.sniffNames(), c.decapsulateTunnels(), c.ignoreLocalhost(), c.ignorePorts(), c.ignoreNetworks(),
-                    c.onlyDomains(), c.protocols());
-            if (c.domainTableSize() < 1) {
-                throw new IllegalArgumentException("domainTableSize must be positive: " + c.domainTableSize());
-            }
+            newOptions = options(c);
+            newSettings = settings(c);
         } catch (IllegalArgumentException e) {
             LOG.error("Live capture configuration refused, keeping the previous one: {}", e.getMessage());
             if (first) {

@@ -111,6 +111,14 @@ class ComponentsTest {
     }
 
     @Test
+    void theLiveCaptureCheckTellsWhatAChangeWouldRefuse() {
+        LiveCaptureComponent c = new LiveCaptureComponent();
+        assertEquals(null, c.problem(LiveCaptureComponent.PID, Map.of("interfaceName", "lo")));
+        String refused = c.problem(LiveCaptureComponent.PID, Map.of("interfaceName", "lo", "domainTableSize", 0));
+        assertTrue(refused != null && refused.contains("domainTableSize"), refused);
+    }
+
+    @Test
     void liveCaptureComponentCapturesAndAppliesNewSettingsLive() throws Exception {
         Assumptions.assumeTrue(CaptureTools.checkDependencies().ok(), CaptureTools.checkDependencies().message());
         try (DatagramSocket server = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
