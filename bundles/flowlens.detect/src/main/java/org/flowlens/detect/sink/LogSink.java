@@ -1,9 +1,12 @@
 package org.flowlens.detect.sink;
 
+import java.util.Map;
+
 import org.flowlens.api.alert.Alert;
 import org.flowlens.api.alert.AlertEvents;
 import org.flowlens.api.alert.AlertTopics;
 import org.flowlens.api.config.Configs;
+import org.flowlens.api.config.ConfigurationCheck;
 import org.flowlens.detect.engine.Units;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -22,10 +25,11 @@ import org.slf4j.LoggerFactory;
  * Writes alert events to the log (logger {@code flowlens.alerts}): raised alerts as warnings,
  * critical ones as errors, the rest as information.
  */
-@Component(service = EventHandler.class, configurationPid = LogSink.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL,
-        property = EventConstants.EVENT_TOPIC + "=" + AlertTopics.ALL)
+@Component(service = {EventHandler.class, ConfigurationCheck.class}, configurationPid = LogSink.PID,
+        configurationPolicy = ConfigurationPolicy.OPTIONAL,
+        property = {EventConstants.EVENT_TOPIC + "=" + AlertTopics.ALL, ConfigurationCheck.PID + "=" + LogSink.PID})
 @Designate(ocd = LogSink.Config.class)
-public class LogSink implements EventHandler {
+public class LogSink implements EventHandler, ConfigurationCheck {
     static final String PID = "flowlens.detect.logsink";
     private static final Logger LOG = LoggerFactory.getLogger(LogSink.class);
 
@@ -105,5 +109,12 @@ public class LogSink implements EventHandler {
         return "Alert " + what + " [" + a.severity() + "] " + a.detector() + " " + a.key() + ": " + a.message()
                 + " (value " + Units.si(a.value()).trim() + ", threshold " + Units.si(a.threshold()).trim() + ", id "
                 + a.id() + ")";
+    }
+
+    /** Whether {@code modified} would take these properties. */
+    @Override
+    public String problem(String pid, Map<String, Object> properties) {
+        Config c = Configs.of(Config.class, properties);
+        return ConfigurationCheck.problem(() -> SinkFilter.parse(c.states(), c.minSeverity(), c.detectors()));
     }
 }

@@ -7,7 +7,10 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
+import org.flowlens.api.config.Configs;
+import org.flowlens.api.config.ConfigurationCheck;
 import org.flowlens.api.flow.FlowBatch;
 import org.flowlens.api.flow.IpAddresses;
 import org.flowlens.api.metrics.Metrics;
@@ -28,9 +31,10 @@ import org.slf4j.LoggerFactory;
  * background threads with a hard timeout; records never wait: an address gets its name on the
  * records that follow its resolution.
  */
-@Component(service = FlowEnricher.class, configurationPid = ReverseDnsEnricher.PID, property = "service.ranking:Integer=100")
+@Component(service = {FlowEnricher.class, ConfigurationCheck.class}, configurationPid = ReverseDnsEnricher.PID,
+        property = {"service.ranking:Integer=100", ConfigurationCheck.PID + "=" + ReverseDnsEnricher.PID})
 @Designate(ocd = ReverseDnsEnricher.Config.class)
-public class ReverseDnsEnricher implements FlowEnricher {
+public class ReverseDnsEnricher implements FlowEnricher, ConfigurationCheck {
     static final String PID = "flowlens.enrich.dns";
     private static final Logger LOG = LoggerFactory.getLogger(ReverseDnsEnricher.class);
 
@@ -113,6 +117,12 @@ public class ReverseDnsEnricher implements FlowEnricher {
                 LOG.info("Reverse DNS off");
             }
         }
+    }
+
+    /** Whether {@code modified} would take these properties. */
+    @Override
+    public String problem(String pid, Map<String, Object> properties) {
+        return problem(Configs.of(Config.class, properties));
     }
 
     static String problem(Config c) {

@@ -1,7 +1,10 @@
 package org.flowlens.enrich.geoip;
 
 import java.util.Arrays;
+import java.util.Map;
 
+import org.flowlens.api.config.Configs;
+import org.flowlens.api.config.ConfigurationCheck;
 import org.flowlens.api.enrich.InterfaceDirectory;
 import org.flowlens.api.enrich.InterfaceInfo;
 import org.flowlens.api.flow.FlowBatch;
@@ -21,10 +24,10 @@ import org.slf4j.LoggerFactory;
  * name, speed) and answers the table to the console and exporters. A name the exporter sent
  * itself is kept.
  */
-@Component(service = {FlowEnricher.class, InterfaceDirectory.class}, configurationPid = InterfaceEnricher.PID,
-        property = "service.ranking:Integer=190")
+@Component(service = {FlowEnricher.class, InterfaceDirectory.class, ConfigurationCheck.class}, configurationPid = InterfaceEnricher.PID,
+        property = {"service.ranking:Integer=190", ConfigurationCheck.PID + "=" + InterfaceEnricher.PID})
 @Designate(ocd = InterfaceEnricher.Config.class)
-public class InterfaceEnricher implements FlowEnricher, InterfaceDirectory {
+public class InterfaceEnricher implements FlowEnricher, InterfaceDirectory, ConfigurationCheck {
     static final String PID = "flowlens.enrich.interfaces";
     private static final Logger LOG = LoggerFactory.getLogger(InterfaceEnricher.class);
 
@@ -87,5 +90,12 @@ public class InterfaceEnricher implements FlowEnricher, InterfaceDirectory {
     @Override
     public InterfaceInfo find(long exporterHi, long exporterLo, int ifIndex) {
         return table.find(exporterHi, exporterLo, ifIndex);
+    }
+
+    /** Whether {@code modified} would take these properties. */
+    @Override
+    public String problem(String pid, Map<String, Object> properties) {
+        String[] names = Configs.of(Config.class, properties).interfaces();
+        return ConfigurationCheck.problem(() -> InterfaceTable.parse(Arrays.asList(names == null ? new String[0] : names)));
     }
 }

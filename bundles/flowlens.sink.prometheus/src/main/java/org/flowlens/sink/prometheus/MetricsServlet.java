@@ -19,6 +19,8 @@ import java.util.regex.Pattern;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 
+import org.flowlens.api.config.Configs;
+import org.flowlens.api.config.ConfigurationCheck;
 import org.flowlens.api.flow.Protocols;
 import org.flowlens.api.metrics.Metrics;
 import org.flowlens.api.metrics.Sample;
@@ -51,9 +53,10 @@ import jakarta.servlet.http.HttpServletResponse;
  * {@code GET /metrics}: Prometheus text format, or OpenMetrics when the Accept header asks for it.
  * The path is the {@code osgi.http.whiteboard.servlet.pattern} property, configurable.
  */
-@Component(service = Servlet.class, configurationPid = MetricsServlet.PID, property = "osgi.http.whiteboard.servlet.pattern=/metrics")
+@Component(service = {Servlet.class, ConfigurationCheck.class}, configurationPid = MetricsServlet.PID,
+        property = {"osgi.http.whiteboard.servlet.pattern=/metrics", ConfigurationCheck.PID + "=" + MetricsServlet.PID})
 @Designate(ocd = MetricsServlet.Config.class)
-public class MetricsServlet extends HttpServlet {
+public class MetricsServlet extends HttpServlet implements ConfigurationCheck {
     static final String PID = "flowlens.prometheus";
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(MetricsServlet.class);
@@ -108,10 +111,8 @@ public class MetricsServlet extends HttpServlet {
         new GarbageCollectorExports().register(jvm);
         new ThreadExports().register(jvm);
         new ClassLoadingExports().register(jvm);
-        settings = settings(config);
-        if (settings == null) {
-            settings = new Settings("flow_", List.of(), List.of(), true, true);
-        }
+        Settings s = checked(config);
+        settings = s != null ? s : new Settings("flow_", List.of(), List.of(), true, true);
     }
 
     Settings currentSettings() {
@@ -120,17 +121,32 @@ public class MetricsServlet extends HttpServlet {
 
     @Modified
     void modified(Config config) {
-        Settings s = settings(config);
+        Settings s = checked(config);
         if (s != null) {
             settings = s;
         }
     }
 
+    /** The settings of a configuration, or null (logged) when it is refused. */
+    private static Settings checked(Config config) {
+        try {
+            return settings(config);
+        } catch (IllegalArgumentException e) {
+            LOG.error("Refused Prometheus configuration: {}; keeping the last good one", e.getMessage());
+            return null;
+        }
+    }
+
+    /** Whether {@code modified} would take these properties. */
+    @Override
+    public String problem(String pid, Map<String, Object> properties) {
+        return ConfigurationCheck.problem(() -> settings(Configs.of(Config.class, properties)));
+    }
+
     private static Settings settings(Config c) {
         String prefix = c.namespace().trim() + (c.subsystem().isBlank() ? "" : "_" + c.subsystem().trim()) + "_";
         if (!NAME.matcher(prefix).matches()) {
-            LOG.error("Refused Prometheus configuration: namespace/subsystem '{}' is not a valid metric name prefix; keeping the last good one", prefix);
-            return null;
+            throw new IllegalArgumentException("namespace/subsystem '" + prefix + "' is not a valid metric name prefix");
         }
         List<String> names = new ArrayList<>();
         List<String> values = new ArrayList<>();
@@ -141,8 +157,7 @@ public class MetricsServlet extends HttpServlet {
             int eq = l.indexOf('=');
             String n = eq > 0 ? l.substring(0, eq).trim() : "";
             if (!LABEL.matcher(n).matches() || n.startsWith("__")) {
-                LOG.error("Refused Prometheus configuration: static label '{}' is not name=value with a valid label name; keeping the last good one", l);
-                return null;
+                throw new IllegalArgumentException("static label '" + l + "' is not name=value with a valid label name");
             }
             names.add(n);
             values.add(l.substring(eq + 1).trim());
