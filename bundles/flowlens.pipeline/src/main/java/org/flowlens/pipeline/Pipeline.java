@@ -13,6 +13,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
+import org.flowlens.api.config.Configs;
+import org.flowlens.api.config.ConfigurationCheck;
 import org.flowlens.api.decode.FlowDecoder;
 import org.flowlens.api.decode.WireVersion;
 import org.flowlens.api.flow.FlowBatch;
@@ -47,9 +49,10 @@ import org.slf4j.LoggerFactory;
  * {@link Config#flushMillis()}: one queue hand-off and one wake-up per consumer for many datagrams
  * instead of one per datagram, which is what the fan-out costs most at high rates.
  */
-@Component(service = FlowPipeline.class, configurationPid = "flowlens.pipeline", immediate = true)
+@Component(service = {FlowPipeline.class, ConfigurationCheck.class}, configurationPid = "flowlens.pipeline", immediate = true,
+        property = ConfigurationCheck.PID + "=flowlens.pipeline")
 @Designate(ocd = Pipeline.Config.class)
-public class Pipeline implements FlowPipeline {
+public class Pipeline implements FlowPipeline, ConfigurationCheck {
     private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
 
     @ObjectClassDefinition(name = "Flowlens pipeline", description = "Queues, workers and fan-out between capture sources and consumers. Changes apply live without losing queued records.")
@@ -252,7 +255,8 @@ public class Pipeline implements FlowPipeline {
         metrics.remove("flowlens_pipeline_queue_capacity");
     }
 
-    private static boolean valid(Config c) {
+    /** What is wrong with a configuration, null when nothing is. */
+    static String problem(Config c) {
         String problem = null;
         if (c.workers() < 1 || c.workers() > 64) {
             problem = "workers must be 1-64, got " + c.workers();
@@ -275,6 +279,16 @@ public class Pipeline implements FlowPipeline {
         } else if (c.enricherTimeoutMillis() < 10 || c.enricherTimeoutMillis() > 60_000) {
             problem = "enricherTimeoutMillis must be 10-60000, got " + c.enricherTimeoutMillis();
         }
+        return problem;
+    }
+
+    @Override
+    public String problem(String pid, Map<String, Object> properties) {
+        return problem(Configs.of(Config.class, properties));
+    }
+
+    private static boolean valid(Config c) {
+        String problem = problem(c);
         if (problem != null) {
             LOG.error("Refused pipeline configuration: {}; keeping the last good one", problem);
             return false;

@@ -13,7 +13,10 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
+import org.flowlens.api.config.Configs;
+import org.flowlens.api.config.ConfigurationCheck;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleEvent;
@@ -39,9 +42,10 @@ import com.google.gson.JsonParser;
  * changes) and operator actions (sign-ins, acknowledgements, capture start and stop), kept in memory
  * for searching and appended to a JSON-lines file that survives restarts.
  */
-@Component(service = {EventLog.class, ConfigurationListener.class}, configurationPid = EventLog.PID)
+@Component(service = {EventLog.class, ConfigurationListener.class, ConfigurationCheck.class}, configurationPid = EventLog.PID,
+        property = ConfigurationCheck.PID + "=" + EventLog.PID)
 @Designate(ocd = EventLog.Config.class)
-public class EventLog implements ConfigurationListener, BundleListener {
+public class EventLog implements ConfigurationListener, BundleListener, ConfigurationCheck {
     static final String PID = "flowlens.web.events";
     private static final Logger LOG = LoggerFactory.getLogger(EventLog.class);
 
@@ -86,9 +90,19 @@ public class EventLog implements ConfigurationListener, BundleListener {
         context.removeBundleListener(this);
     }
 
+    private static String problem(Config config) {
+        return config.capacity() < 10 || config.maxFileMb() < 1 ? "capacity must be at least 10 and the file limit at least 1 MB" : null;
+    }
+
+    @Override
+    public String problem(String pid, Map<String, Object> properties) {
+        return problem(Configs.of(Config.class, properties));
+    }
+
     private synchronized void configure(Config config) {
-        if (config.capacity() < 10 || config.maxFileMb() < 1) {
-            LOG.error("Events log configuration refused: capacity must be at least 10 and the file limit at least 1 MB");
+        String problem = problem(config);
+        if (problem != null) {
+            LOG.error("Events log configuration refused: {}", problem);
             if (file != null) {
                 return;
             }
