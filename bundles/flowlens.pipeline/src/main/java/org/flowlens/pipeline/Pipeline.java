@@ -173,7 +173,7 @@ public class Pipeline implements FlowPipeline, ConfigurationCheck {
     @Activate
     public Pipeline(@Reference Metrics metrics, Config config) {
         this.metrics = metrics;
-        this.config = valid(config) ? config : defaults();
+        this.config = valid(config) ? config : Configs.defaults(Config.class);
         startMillis = System.currentTimeMillis();
         received = metrics.counter("flowlens_pipeline_received_records_total", "Records submitted to the pipeline");
         dropQueueFull = metrics.counter("flowlens_pipeline_dropped_records_total", "Records the pipeline dropped, by reason", "reason", "queue_full");
@@ -294,22 +294,6 @@ public class Pipeline implements FlowPipeline, ConfigurationCheck {
             return false;
         }
         return true;
-    }
-
-    private static Config defaults() {
-        return new Config() {
-            @Override public Class<? extends java.lang.annotation.Annotation> annotationType() { return Config.class; }
-            @Override public int workers() { return 2; }
-            @Override public int queueSize() { return 4096; }
-            @Override public int consumerQueueSize() { return 1024; }
-            @Override public int exporterLimit() { return 10_000; }
-            @Override public int batchRecords() { return 1024; }
-            @Override public int flushMillis() { return 5; }
-            @Override public int consumerNice() { return 10; }
-            @Override public int receiverNice() { return -10; }
-            @Override public int consumerQueueRecords() { return 16_384; }
-            @Override public int enricherTimeoutMillis() { return 1000; }
-        };
     }
 
     // ---- sources --------------------------------------------------------------------------
@@ -567,7 +551,7 @@ public class Pipeline implements FlowPipeline, ConfigurationCheck {
         Object n = props.get(FlowConsumer.NAME);
         String name = n != null ? n.toString() : consumer.getClass().getSimpleName() + "-" + serviceId(props);
         Object q = props.get(FlowConsumer.QUEUE);
-        Config c = config != null ? config : defaults();
+        Config c = config != null ? config : Configs.defaults(Config.class);
         int capacity = q instanceof Number num ? num.intValue() : q != null ? Integer.parseInt(q.toString().trim()) : c.consumerQueueSize();
         ConsumerChannel channel = new ConsumerChannel(consumer, name, capacity, c.consumerQueueRecords(), metrics, c.consumerNice());
         boolean back;
