@@ -6,6 +6,8 @@ import java.nio.file.Paths;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.flowlens.api.capture.CaptureSource;
+import org.flowlens.api.config.Configs;
+import org.flowlens.api.config.ConfigurationCheck;
 import org.flowlens.api.flow.FlowBatch;
 import org.flowlens.api.pipeline.FlowPipeline;
 import org.flowlens.capture.pcap.ImportProgress;
@@ -29,10 +31,11 @@ import org.slf4j.LoggerFactory;
  * as possible or at the recorded speed. Registers a {@link CaptureSource} of kind {@code
  * pcap-file} whose status shows the progress. A changed configuration starts the import again.
  */
-@Component(service = CaptureSource.class, configurationPid = FileImportComponent.PID,
-        configurationPolicy = ConfigurationPolicy.REQUIRE, property = CaptureSource.KIND + "=pcap-file")
+@Component(service = {CaptureSource.class, ConfigurationCheck.class}, configurationPid = FileImportComponent.PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE,
+        property = {CaptureSource.KIND + "=pcap-file", ConfigurationCheck.PID + "=" + FileImportComponent.PID})
 @Designate(ocd = FileImportComponent.Config.class, factory = true)
-public class FileImportComponent implements CaptureSource {
+public class FileImportComponent implements CaptureSource, ConfigurationCheck {
 
     static final String PID = "org.flowlens.capture.pcap.file";
     private static final Logger LOG = LoggerFactory.getLogger(FileImportComponent.class);
@@ -114,15 +117,33 @@ public class FileImportComponent implements CaptureSource {
     private volatile String lastError;
     private volatile long droppedRecords;
 
+    private static PcapFileImport.Speed speed(Config c) {
+        return PcapFileImport.Speed.valueOf(c.speed().trim().toUpperCase(java.util.Locale.ROOT));
+    }
+
+    private static MeterSettings settings(Config c) {
+        return MeterConfig.settings(c.maxSessions(), c.tcpIdleSeconds(), c.udpIdleSeconds(), c.icmpIdleSeconds(),
+                c.otherIdleSeconds(), c.tcpFinSeconds(), c.tcpRstSeconds(), c.activeSeconds(), c.updateMillis(), c.sniffNames(),
+                c.decapsulateTunnels(), c.ignoreLocalhost(), c.ignorePorts(), c.ignoreNetworks(), c.onlyDomains(), c.protocols());
+    }
+
+    /** Whether an import would start on these properties. */
+    @Override
+    public String problem(String pid, Map<String, Object> properties) {
+        Config c = Configs.of(Config.class, properties);
+        return ConfigurationCheck.problem(() -> {
+            Paths.get(c.file());
+            speed(c);
+            settings(c);
+        });
+    }
+
     @Activate
     void activate(Config c) {
         try {
             file = Paths.get(c.file());
-            speed = PcapFileImport.Speed.valueOf(c.speed().trim().toUpperCase(java.util.Locale.ROOT));
-            settings = MeterConfig.settings(c.maxSessions(), c.tcpIdleSeconds(), c.udpIdleSeconds(), c.icmpIdleSeconds(),
-                    c.otherIdleSeconds(), c.tcpFinSeconds(), c.tcpRstSeconds(), c.activeSeconds(), c.updateMillis(), c.sniffNames(),
-                    c.decapsulateTunnels(), c.ignoreLocalhost(), c.ignorePorts(), c.ignoreNetworks(), c.onlyDomains(),
-                    c.protocols());
+            speed = speed(c);
+            settings = settings(c);
         } catch (RuntimeException e) {
             lastError = "configuration refused: " + e.getMessage();
             state = State.FAILED;

@@ -116,6 +116,9 @@ class ComponentsTest {
         assertEquals(null, c.problem(LiveCaptureComponent.PID, Map.of("interfaceName", "lo")));
         String refused = c.problem(LiveCaptureComponent.PID, Map.of("interfaceName", "lo", "domainTableSize", 0));
         assertTrue(refused != null && refused.contains("domainTableSize"), refused);
+        FileImportComponent f = new FileImportComponent();
+        assertEquals(null, f.problem(FileImportComponent.PID, Map.of("file", "x.pcap")));
+        assertTrue(f.problem(FileImportComponent.PID, Map.of("file", "x.pcap", "speed", "WARP")) != null);
     }
 
     @Test
