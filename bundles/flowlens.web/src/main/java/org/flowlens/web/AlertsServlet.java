@@ -3,10 +3,12 @@ package org.flowlens.web;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import org.flowlens.api.alert.AlertEntry;
 import org.flowlens.api.alert.AlertService;
@@ -142,26 +144,23 @@ public class AlertsServlet extends HttpServlet {
         }
         String detector = Requests.text(req, "detector");
         String key = Requests.text(req, "key");
-        AlertPage page = fs.alerts(new AlertSearch(since, until, detector, key, offset, limit));
+        AlertSearch first = new AlertSearch(since, until, detector, key, 0, limit);
+        AlertPage page = fs.alerts(offset == 0 ? first : new AlertSearch(since, until, detector, key, offset, limit));
+        List<AlertEntry> remembered = a == null ? List.of() : a.history(detector, limit + offset);
+        // alerts not in the store yet: on top of the first page, and in the total of every page
+        List<AlertEntry> unflushed = unflushed(offset == 0 ? page : fs.alerts(first), limit, remembered, since, until, key);
         Map<String, AlertEntry> byId = new LinkedHashMap<>();
-        long oldest = Long.MAX_VALUE;
         for (AlertEntry e : page.alerts()) {
             byId.put(e.alert().id(), e);
-            oldest = Math.min(oldest, e.alert().lastMillis());
         }
-        // a full page may be followed by older ones: an alert older than its last one is on those
-        long newEnough = page.alerts().size() < limit ? Long.MIN_VALUE : oldest;
-        int unflushed = 0;
-        if (a != null) {
-            for (AlertEntry e : a.history(detector, limit + offset)) {
-                long t = e.alert().lastMillis();
-                boolean matches = t >= since && t < until && (key == null || key.equals(e.alert().key()));
-                if (byId.containsKey(e.alert().id())) {
-                    byId.put(e.alert().id(), e);
-                } else if (offset == 0 && matches && t >= newEnough) {
-                    byId.put(e.alert().id(), e);
-                    unflushed++;
-                }
+        for (AlertEntry e : remembered) {
+            if (byId.containsKey(e.alert().id())) {
+                byId.put(e.alert().id(), e); // the alert service's entry is the fresher one
+            }
+        }
+        if (offset == 0) {
+            for (AlertEntry e : unflushed) {
+                byId.put(e.alert().id(), e);
             }
         }
         List<AlertEntry> list = new ArrayList<>(byId.values());
@@ -170,13 +169,35 @@ public class AlertsServlet extends HttpServlet {
         o.addProperty("state", "all");
         o.add("detectors", JsonResponses.GSON.toJsonTree(a == null ? List.of() : a.detectors()));
         o.addProperty("source", "store");
-        // the store's count, and on the first page the alerts it has not received yet
-        o.addProperty("total", page.total() + unflushed);
+        o.addProperty("total", page.total() + unflushed.size());
         o.addProperty("offset", offset);
         o.addProperty("limit", limit);
-        // alerts not in the store yet come on top of the first page, so that pages follow the store's
         o.add("alerts", JsonResponses.GSON.toJsonTree(list));
         return o;
+    }
+
+    /**
+     * The alerts the alert service remembers that match and that the store's first page does not
+     * hold: newer than its last entry, or any when it is not full (an older one is on a later page).
+     */
+    private static List<AlertEntry> unflushed(AlertPage first, int limit, List<AlertEntry> remembered, long since, long until,
+            String key) {
+        Set<String> stored = new HashSet<>();
+        long oldest = Long.MAX_VALUE;
+        for (AlertEntry e : first.alerts()) {
+            stored.add(e.alert().id());
+            oldest = Math.min(oldest, e.alert().lastMillis());
+        }
+        long newEnough = first.alerts().size() < limit ? Long.MIN_VALUE : oldest;
+        List<AlertEntry> out = new ArrayList<>();
+        for (AlertEntry e : remembered) {
+            long t = e.alert().lastMillis();
+            if (!stored.contains(e.alert().id()) && t >= since && t < until && t >= newEnough
+                    && (key == null || key.equals(e.alert().key()))) {
+                out.add(e);
+            }
+        }
+        return out;
     }
 
     @Override

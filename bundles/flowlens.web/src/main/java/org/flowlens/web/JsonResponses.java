@@ -99,6 +99,11 @@ final class JsonResponses {
     }
 
     static void error(HttpServletRequest req, HttpServletResponse resp, int status, String message) throws IOException {
+        if (req.getContentLengthLong() != 0 && !"GET".equals(req.getMethod()) && !resp.isCommitted()) {
+            // a refused request's body may be left unread: the connection ends with the answer, rather
+            // than under the client's next request on it
+            resp.setHeader("Connection", "close");
+        }
         JsonObject o = new JsonObject();
         o.addProperty("error", message);
         send(req, resp, status, o);

@@ -202,7 +202,7 @@ class AlertHistoryTest {
         JsonObject second = get(servlet, Map.of("state", "all", "limit", "10", "offset", "10"));
         assertEquals(List.of("a9", "a8", "a7", "a6", "a5", "a4", "a3", "a2", "a1", "a0"), ids(second),
                 "alerts the alert service forgot long ago");
-        assertEquals(20, second.get("total").getAsLong());
+        assertEquals(21, second.get("total").getAsLong(), "every page counts the alert not flushed yet");
 
         // pages shorter than the alert service's memory: what it remembers of later pages stays on them
         JsonObject short1 = get(servlet, Map.of("state", "all", "limit", "3"));
