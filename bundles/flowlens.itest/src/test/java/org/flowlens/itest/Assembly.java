@@ -39,6 +39,11 @@ final class Assembly {
         return Paths.get(System.getProperty("flowlens.work", "target/itest")).toAbsolutePath();
     }
 
+    /** The default runtime ({@code runtime/flowlens.bndrun}, or the one {@code -Dflowlens.bndrun} names). */
+    static Option[] defaultRuntime() {
+        return of(System.getProperty("flowlens.bndrun", "../../runtime/flowlens.bndrun"));
+    }
+
     static Option[] of(String bndrun) {
         try (Processor p = new Processor()) {
             p.setProperties(new File(bndrun));

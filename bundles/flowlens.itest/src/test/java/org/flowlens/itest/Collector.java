@@ -159,22 +159,7 @@ final class Collector implements AutoCloseable {
 
     /** The sum of the samples of {@code name} whose labels match; NaN when there is none. */
     double value(String name, String... labels) {
-        double sum = 0;
-        boolean found = false;
-        for (Sample s : metrics.snapshot()) {
-            if (!s.name().equals(name)) {
-                continue;
-            }
-            boolean match = true;
-            for (int i = 0; i < labels.length; i += 2) {
-                match &= labels[i + 1].equals(s.label(labels[i]));
-            }
-            if (match) {
-                sum += s.value();
-                found = true;
-            }
-        }
-        return found ? sum : Double.NaN;
+        return Ledger.value(metrics, name, labels);
     }
 
     @Override

@@ -57,7 +57,7 @@ public class ConsumerHotSwapTest {
 
     @Configuration
     public Option[] config() {
-        Option[] options = Assembly.of(System.getProperty("flowlens.bndrun", "../../runtime/flowlens.bndrun"));
+        Option[] options = Assembly.defaultRuntime();
         ConsoleLog.copyTo(ConsoleLog.file());
         Ledger.consumersAtNormalPriority();
         return options;

@@ -61,7 +61,7 @@ public class DefaultRuntimeTest {
 
     @Configuration
     public Option[] config() {
-        return Assembly.of(System.getProperty("flowlens.bndrun", "../../runtime/flowlens.bndrun"));
+        return Assembly.defaultRuntime();
     }
 
     @Test

@@ -60,7 +60,7 @@ public class FailureIsolationTest {
 
     @Configuration
     public Option[] config() throws Exception {
-        Option[] options = Assembly.of(System.getProperty("flowlens.bndrun", "../../runtime/flowlens.bndrun"));
+        Option[] options = Assembly.defaultRuntime();
         ConsoleLog.copyTo(ConsoleLog.file());
         Ledger.consumersAtNormalPriority();
         // the plugin: the classes of org.flowlens.itest.plugin with their DS descriptors, built by bnd

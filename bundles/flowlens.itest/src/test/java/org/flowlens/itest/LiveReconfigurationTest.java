@@ -71,7 +71,7 @@ public class LiveReconfigurationTest {
 
     @Configuration
     public Option[] config() {
-        Option[] options = Assembly.of(System.getProperty("flowlens.bndrun", "../../runtime/flowlens.bndrun"));
+        Option[] options = Assembly.defaultRuntime();
         ConsoleLog.copyTo(ConsoleLog.file());
         return options;
     }

@@ -57,7 +57,7 @@ public class PluginHotSwapTest {
 
     @Configuration
     public Option[] config() {
-        return Assembly.of(System.getProperty("flowlens.bndrun", "../../runtime/flowlens.bndrun"));
+        return Assembly.defaultRuntime();
     }
 
     @Test

@@ -43,7 +43,7 @@ public class PmacctdExportTest {
 
     @Configuration
     public Option[] config() {
-        return Assembly.of(System.getProperty("flowlens.bndrun", "../../runtime/flowlens.bndrun"));
+        return Assembly.defaultRuntime();
     }
 
     @BeforeClass

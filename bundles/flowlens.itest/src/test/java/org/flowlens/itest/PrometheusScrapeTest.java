@@ -44,7 +44,7 @@ public class PrometheusScrapeTest {
 
     @Configuration
     public Option[] config() {
-        return Assembly.of(System.getProperty("flowlens.bndrun", "../../runtime/flowlens.bndrun"));
+        return Assembly.defaultRuntime();
     }
 
     @Before

@@ -50,7 +50,7 @@ public class SoftflowdExportTest {
 
     @Configuration
     public Option[] config() {
-        return Assembly.of(System.getProperty("flowlens.bndrun", "../../runtime/flowlens.bndrun"));
+        return Assembly.defaultRuntime();
     }
 
     @BeforeClass

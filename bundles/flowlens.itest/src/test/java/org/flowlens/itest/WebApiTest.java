@@ -77,7 +77,7 @@ public class WebApiTest {
 
     @Configuration
     public Option[] config() throws Exception {
-        Option[] options = Assembly.of(System.getProperty("flowlens.bndrun", "../../runtime/flowlens.bndrun"));
+        Option[] options = Assembly.defaultRuntime();
         Path config = Assembly.work().resolve("config");
         Files.writeString(config.resolve("flowlens.security.cfg"), "users=[\"alice:admin:" + hash("alice-secret") + "\",\"victor:viewer:" + hash("victor-secret")
                 + "\"]\ntokens=[\"agent:ingest:" + sha256(AGENT_TOKEN) + "\",\"burst:ingest:" + sha256(BURST_TOKEN) + "\",\"load:ingest:" + sha256(LOAD_TOKEN) + "\",\"wall:viewer:" + sha256(VIEWER_TOKEN) + "\"]\n");
