@@ -170,8 +170,8 @@ public class AmplificationDetector extends DetectorBase {
     }
 
     @Deactivate
-    void deactivate() {
-        stop();
+    void deactivate(int reason) {
+        stop(reason);
     }
 
     /** Per victim and protocol (tagged with the service port): bytes and packets; reflectors as top contributors. */

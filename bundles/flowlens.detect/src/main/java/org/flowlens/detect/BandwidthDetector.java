@@ -214,8 +214,8 @@ public class BandwidthDetector extends DetectorBase {
     }
 
     @Deactivate
-    void deactivate() {
-        stop();
+    void deactivate(int reason) {
+        stop(reason);
     }
 
     /** Per host, subnet or the total: bytes; peers or hosts as top contributors. */

@@ -1,5 +1,16 @@
 package org.flowlens.detect;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInput;
+import java.io.DataInputStream;
+import java.io.DataOutput;
+import java.io.DataOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -18,6 +29,10 @@ import org.flowlens.detect.engine.Ticker;
 import org.flowlens.detect.engine.Traffic;
 import org.flowlens.detect.state.DistinctWindow;
 import org.flowlens.detect.state.KeyTable;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.service.component.ComponentConstants;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -39,6 +54,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Records are placed in time by their arrival at the detector, so that a condition counts from
  * the moment its records arrive, whatever the exporter's clock says.
+ *
+ * <p>When its bundle stops (updated, restarted, the framework stopping), a detector saves its
+ * windows and active alerts to the bundle's data area, and the next instance goes on from them:
+ * the alerts neither resolve nor are raised again. Other stops (switched off, configuration
+ * deleted) resolve the alerts and count the keys discarded.
  */
 public abstract class DetectorBase implements Detector, ConfigurationCheck {
     private static final Logger LOG = LoggerFactory.getLogger(DetectorBase.class);
@@ -65,10 +85,16 @@ public abstract class DetectorBase implements Detector, ConfigurationCheck {
     private Counter evaluationNanos;
     private Counter unpublished;
     private Counter discarded;
+    private Counter savedKeys;
+    private Counter restoredKeys;
     private long droppedPending;
     private long origin;
     private KeyTable table;
     private final Evaluation evaluation = new Evaluation();
+    /** Where the state is saved when the bundle stops; none outside a framework unless a test sets it. */
+    Path savedState;
+
+    private static final int SAVED_STATE = 0x464C4453; // "FLDS"
 
     /**
      * The settings of a first configuration; a configuration refused is logged and the defaults
@@ -112,8 +138,11 @@ public abstract class DetectorBase implements Detector, ConfigurationCheck {
         evaluations = metrics.counter("flowlens_detect_evaluations_total", "Evaluations a detector ran", l);
         evaluationNanos = metrics.counter("flowlens_detect_evaluation_nanoseconds_total", "Time a detector spent evaluating", l);
         unpublished = metrics.counter("flowlens_detect_unpublished_alerts_total", "Alert events a detector could not publish (no Event Admin)", l);
-        discarded = metrics.counter("flowlens_detect_discarded_keys_total", "Keys whose window state a detector discarded when it stopped"
-                + " (bundle stopped, updated or uninstalled) or was switched off: windows start empty again", l);
+        discarded = metrics.counter("flowlens_detect_discarded_keys_total", "Keys whose window state a detector discarded: switched"
+                + " off, stopped without its bundle, or state it could not save, restore or keep within its bounds", l);
+        savedKeys = metrics.counter("flowlens_detect_saved_keys_total", "Keys whose window state a detector saved when its"
+                + " bundle stopped, for its next instance (saved and never restored: lost with an uninstalled bundle)", l);
+        restoredKeys = metrics.counter("flowlens_detect_restored_keys_total", "Keys whose saved window state a detector went on from", l);
         tracker = new AlertTracker(name, settings.lifecycle(), this::publish,
                 metrics.counter("flowlens_detect_alerts_total", "Alert events by detector and state", "detector", name, "state", "raised"),
                 metrics.counter("flowlens_detect_alerts_total", "Alert events by detector and state", "detector", name, "state", "resolved"),
@@ -126,6 +155,10 @@ public abstract class DetectorBase implements Detector, ConfigurationCheck {
         if (enabled) {
             createState(settings, ticker.now());
         }
+        if (savedState == null) {
+            savedState = dataFile(getClass(), name);
+        }
+        restore(ticker.now());
         task = ticker.schedule(name, this::tick, settings.evaluationMillis());
         LOG.info("Detector {} started{}: window {} ms, evaluated every {} ms", name, enabled ? "" : " (disabled)",
                 settings.windowMillis(), settings.evaluationMillis());
@@ -157,17 +190,27 @@ public abstract class DetectorBase implements Detector, ConfigurationCheck {
         LOG.info("Detector {} reconfigured live", name);
     }
 
-    /** Stops: resolves what is active, drops the state, removes the gauges. */
-    protected final synchronized void stop() {
+    /**
+     * Stops: saves the state for the next instance when the bundle stops, otherwise resolves what is
+     * active and counts the keys discarded; then drops the state and removes the gauges.
+     *
+     * @param reason the deactivation reason Declarative Services gives
+     */
+    protected final synchronized void stop(int reason) {
         if (task != null) {
             task.cancel();
         }
+        boolean wasEnabled = enabled;
         enabled = false;
-        if (tracker != null) {
-            tracker.resolveAll(ticker.now(), "detector stopped");
-        }
-        if (discarded != null) {
-            discarded.add((long) keys());
+        long now = ticker.now();
+        boolean saved = wasEnabled && bundleStopping(reason) && save();
+        if (!saved) {
+            if (tracker != null) {
+                tracker.resolveAll(now, "detector stopped");
+            }
+            if (discarded != null) {
+                discarded.add((long) keys());
+            }
         }
         dropState();
         if (name != null) {
@@ -175,6 +218,129 @@ public abstract class DetectorBase implements Detector, ConfigurationCheck {
             metrics.remove("flowlens_detect_footprint_bytes", "detector", name);
             metrics.remove("flowlens_detect_active_alerts", "detector", name);
         }
+    }
+
+    /**
+     * Whether the detector stops because its bundle does: the reason says so, or (when the detector
+     * went first because the bundle's ticker did) the bundle is stopping.
+     */
+    private boolean bundleStopping(int reason) {
+        Bundle b = FrameworkUtil.getBundle(getClass());
+        return reason == ComponentConstants.DEACTIVATION_REASON_BUNDLE_STOPPED || b != null && b.getState() == Bundle.STOPPING;
+    }
+
+    /** The file in the bundle's data area that keeps a detector's state between instances, or null outside a framework. */
+    private static Path dataFile(Class<?> type, String name) {
+        Bundle b = FrameworkUtil.getBundle(type);
+        BundleContext c = b == null ? null : b.getBundleContext();
+        File f = c == null ? null : c.getDataFile("detector-" + name.replaceAll("[^A-Za-z0-9._-]", "_") + ".state");
+        return f == null ? null : f.toPath();
+    }
+
+    /** Saves the windows and active alerts for the next instance; false when they could not be saved. */
+    private boolean save() {
+        Path file = savedState;
+        if (file == null || table == null) {
+            return false;
+        }
+        long t0 = System.nanoTime();
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
+                out.writeInt(SAVED_STATE);
+                out.writeUTF(getClass().getName());
+                out.writeUTF(name);
+                out.writeLong(origin);
+                table.write(out);
+                saveExtra(out);
+                tracker.write(out);
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            savedKeys.add(table.size());
+            LOG.info("Detector {} saved {} keys and {} active alerts for its next start ({} bytes in {} ms)", name,
+                    table.size(), tracker.activeCount(), Files.size(file), (System.nanoTime() - t0) / 1_000_000);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Detector {} could not save its state to {}; its windows are discarded: {}", name, file, e.toString());
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // the next save replaces it
+            }
+            return false;
+        }
+    }
+
+    /**
+     * Goes on from the state a previous instance saved, under the present settings (most keys,
+     * window); the file is used once. A detector switched off by the new settings resolves the
+     * saved alerts and counts the saved keys as discarded.
+     */
+    private void restore(long now) {
+        Path file = savedState;
+        if (file == null || !Files.isRegularFile(file)) {
+            return;
+        }
+        boolean on = enabled;
+        if (!on) {
+            createState(common, now);
+        }
+        long firstOrigin = origin;
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
+            // each key and each element of a distinct set takes at least 20 bytes of the file
+            int limit = (int) Math.min(Integer.MAX_VALUE, Files.size(file) / 20);
+            if (in.readInt() != SAVED_STATE || !in.readUTF().equals(getClass().getName()) || !in.readUTF().equals(name)) {
+                throw new IOException("not this detector's saved state");
+            }
+            long savedOrigin = in.readLong();
+            KeyTable t = KeyTable.read(in, limit);
+            if (!t.sameShape(table)) {
+                throw new IOException("saved by a detector that keeps other state per key");
+            }
+            int saved = t.size();
+            origin = savedOrigin;
+            table = t;
+            t.maxKeys(common.maxKeys());
+            t.window(common.windowMillis(), now);
+            discarded.add(saved - t.size());
+            restoreExtra(in, limit, now);
+            tracker.read(in);
+            restoredKeys.add(t.size());
+            LOG.info("Detector {} goes on from its saved state: {} keys, {} active alerts", name, t.size(),
+                    tracker.activeCount());
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Detector {} did not restore its saved state from {}, starting afresh: {}", name, file, e.toString());
+            origin = firstOrigin;
+            createState(common, now);
+        } finally {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                LOG.warn("Detector {} could not delete its used state file {}: {}", name, file, e.toString());
+            }
+        }
+        if (!on) {
+            tracker.resolveAll(now, "detector switched off");
+            discarded.add((long) keys());
+            dropState();
+        }
+    }
+
+    /** Writes what the detector keeps besides the key table, for the next instance (nothing by default). */
+    protected void saveExtra(DataOutput out) throws IOException {
+    }
+
+    /**
+     * Reads what {@link #saveExtra} wrote, after {@link #createState} under the present settings.
+     *
+     * @param limit the most items the input may hold
+     */
+    protected void restoreExtra(DataInput in, int limit, long now) throws IOException {
+    }
+
+    /** Counts state a detector could not keep, e.g. saved items beyond its present bounds. */
+    protected final void discarded(long n) {
+        discarded.add(n);
     }
 
     /** Whole seconds since the detector started (plus a day), for distinct windows' ticks. */

@@ -132,8 +132,8 @@ public class DistributedScanDetector extends DetectorBase {
     }
 
     @Deactivate
-    void deactivate() {
-        stop();
+    void deactivate(int reason) {
+        stop(reason);
     }
 
     /** Per destination: its distinct probed ports and distinct sources, and the sources as top contributors. */

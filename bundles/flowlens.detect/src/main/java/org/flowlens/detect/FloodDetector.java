@@ -142,8 +142,8 @@ public class FloodDetector extends DetectorBase {
     }
 
     @Deactivate
-    void deactivate() {
-        stop();
+    void deactivate(int reason) {
+        stop(reason);
     }
 
     /** Per destination: bytes, packets, SYN-only and all TCP packets; the sources as top contributors. */

@@ -129,8 +129,8 @@ public class HostSweepDetector extends DetectorBase {
     }
 
     @Deactivate
-    void deactivate() {
-        stop();
+    void deactivate(int reason) {
+        stop(reason);
     }
 
     /** Per source: its distinct destination hosts, and the services probed as top contributors. */

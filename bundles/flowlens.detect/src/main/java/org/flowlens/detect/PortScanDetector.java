@@ -123,8 +123,8 @@ public class PortScanDetector extends DetectorBase {
     }
 
     @Deactivate
-    void deactivate() {
-        stop();
+    void deactivate(int reason) {
+        stop(reason);
     }
 
     /** Per source: its distinct destination ports, and the destinations as top contributors. */

@@ -1,5 +1,8 @@
 package org.flowlens.detect;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.util.Map;
 
 import org.flowlens.api.alert.Detector;
@@ -159,8 +162,8 @@ public class UnansweredDetector extends DetectorBase {
     }
 
     @Deactivate
-    void deactivate() {
-        stop();
+    void deactivate(int reason) {
+        stop(reason);
     }
 
     /**
@@ -186,6 +189,16 @@ public class UnansweredDetector extends DetectorBase {
             settle(now, Long.MAX_VALUE);
             pending = new PendingAttempts(settings.maxPending());
         }
+    }
+
+    @Override
+    protected void saveExtra(DataOutput out) throws IOException {
+        pending.write(out);
+    }
+
+    @Override
+    protected void restoreExtra(DataInput in, int limit, long now) throws IOException {
+        discarded(pending.read(in, limit));
     }
 
     @Override

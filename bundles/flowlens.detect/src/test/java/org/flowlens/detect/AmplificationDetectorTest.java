@@ -48,7 +48,7 @@ class AmplificationDetectorTest {
         assertTrue(dns.message().contains("3000 bytes a packet"), dns.message());
         assertEquals(1e6, mc.threshold());
         Harness.logTimeToAlert("amplification, DNS at 2.9x its threshold (simulated clock)", dns.firstMillis() - begin);
-        d.deactivate();
+        d.deactivate(Harness.DISABLED);
     }
 
     @Test
@@ -61,7 +61,7 @@ class AmplificationDetectorTest {
         });
         assertEquals(1, h.raised().size());
         assertEquals("10.0.0.20 chargen", h.raised().get(0).key());
-        d.deactivate();
+        d.deactivate(Harness.DISABLED);
     }
 
     @Test
@@ -71,7 +71,7 @@ class AmplificationDetectorTest {
         d.modified(Configs.of(AmplificationDetector.Config.class, Map.of("otherProtocols", new String[] {"nonsense"})));
         h.feed(d, 3_000, 100, b -> udp(b, v4("198.51.100.7"), victim, 19, 4444, 10, 50_000));
         assertEquals(1, h.raised().size(), "the last good list, with chargen, stays");
-        d.deactivate();
+        d.deactivate(Harness.DISABLED);
     }
 
     @Test
@@ -88,7 +88,7 @@ class AmplificationDetectorTest {
         Alert a = h.raised().get(0);
         assertEquals("10.0.0.20 ntp", a.key());
         assertEquals(1e6, a.threshold());
-        d.deactivate();
+        d.deactivate(Harness.DISABLED);
     }
 
     @Test
@@ -99,6 +99,6 @@ class AmplificationDetectorTest {
         assertEquals(1, h.raised().size());
         Alert a = h.raised().get(0);
         assertTrue(a.value() >= 100e6 && a.value() <= 250e6, "200 Mbit/s, not scaled a second time: " + a.value());
-        d.deactivate();
+        d.deactivate(Harness.DISABLED);
     }
 }

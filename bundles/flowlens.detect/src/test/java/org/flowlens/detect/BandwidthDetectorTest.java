@@ -27,7 +27,7 @@ class BandwidthDetectorTest {
 
     @AfterEach
     void stop() {
-        d.deactivate();
+        d.deactivate(Harness.DISABLED);
     }
 
     /** {@code mbps} megabits per second from {@code src} to {@code dst}, as 100 ms records. */

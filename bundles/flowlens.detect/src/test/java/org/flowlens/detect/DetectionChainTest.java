@@ -53,7 +53,7 @@ class DetectionChainTest {
         AlertEntry done = manager.history("portscan", 5).get(0);
         assertEquals(Alert.State.RESOLVED, done.alert().state());
         assertEquals("alice", done.acknowledgement().by(), "the acknowledgement outlives the alert");
-        scans.deactivate();
-        floods.deactivate();
+        scans.deactivate(Harness.DISABLED);
+        floods.deactivate(Harness.DISABLED);
     }
 }

@@ -31,7 +31,7 @@ class FloodDetectorTest {
 
     @AfterEach
     void stop() {
-        d.deactivate();
+        d.deactivate(Harness.DISABLED);
     }
 
     /** UDP packets from 50 sources, {@code pps} packets per second in 100 ms batches. */

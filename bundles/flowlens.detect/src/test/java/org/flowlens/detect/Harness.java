@@ -14,6 +14,10 @@ import org.flowlens.api.flow.FlowBatch;
 public final class Harness {
     /** A fixed start time so that bucket edges are the same in every run. */
     public static final long T0 = 1_700_000_000_000L;
+    /** A detector stopped on its own (switched off), not with its bundle: it resolves its alerts. */
+    public static final int DISABLED = org.osgi.service.component.ComponentConstants.DEACTIVATION_REASON_DISABLED;
+    /** A detector stopped with its bundle (updated, restarted): it saves its state when it has a place for it. */
+    public static final int BUNDLE_STOPPED = org.osgi.service.component.ComponentConstants.DEACTIVATION_REASON_BUNDLE_STOPPED;
 
     public final ManualTicker ticker = new ManualTicker(T0);
     public final TestMetrics metrics = new TestMetrics();

@@ -119,7 +119,7 @@ class NmapScanTest {
     @AfterEach
     void cleanUp() throws Exception {
         for (DetectorBase d : detectors) {
-            d.stop();
+            d.stop(Harness.DISABLED);
         }
         if (namespaceMade) {
             ticker.deactivate();

@@ -42,7 +42,7 @@ class PortScanDetectorTest {
     @AfterEach
     void stop() {
         if (d != null) {
-            d.deactivate();
+            d.deactivate(Harness.DISABLED);
         }
     }
 

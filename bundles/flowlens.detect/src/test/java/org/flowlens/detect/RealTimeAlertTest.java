@@ -103,7 +103,7 @@ class RealTimeAlertTest {
             });
             Harness.logTimeToAlert("flood 5x packet rate, defaults (wall clock)", t5);
         } finally {
-            d.deactivate();
+            d.deactivate(Harness.DISABLED);
         }
     }
 
@@ -121,7 +121,7 @@ class RealTimeAlertTest {
             // the condition (100 distinct ports) begins after 100 ms of this scan
             Harness.logTimeToAlert("portscan 1000 ports/s, defaults, from the scan's start (wall clock)", t);
         } finally {
-            d.deactivate();
+            d.deactivate(Harness.DISABLED);
         }
     }
 
@@ -134,7 +134,7 @@ class RealTimeAlertTest {
             long t = timeToAlert(d, "10.0.0.5", b -> tcp(b, v4("203.0.113.1"), v4("10.0.0.5"), 443, 50000, 0x18, 900, 1_250_000));
             Harness.logTimeToAlert("bandwidth host 2x threshold, defaults (wall clock)", t);
         } finally {
-            d.deactivate();
+            d.deactivate(Harness.DISABLED);
         }
     }
 
@@ -152,7 +152,7 @@ class RealTimeAlertTest {
             });
             Harness.logTimeToAlert("unanswered 100 attempts/s, threshold 20, defaults (wall clock)", t);
         } finally {
-            d.deactivate();
+            d.deactivate(Harness.DISABLED);
         }
     }
 }

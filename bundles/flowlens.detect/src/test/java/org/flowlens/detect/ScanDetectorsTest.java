@@ -69,7 +69,7 @@ class ScanDetectorsTest {
         h.ticker.advance(1_000);
         assertEquals(2, h.raised().size());
         assertEquals("tcp/445", h.raised().get(1).evidence().get(0).get("service"));
-        d.deactivate();
+        d.deactivate(Harness.DISABLED);
     }
 
     @Test
@@ -87,7 +87,7 @@ class ScanDetectorsTest {
         d.accept(b);
         h.ticker.advance(5_000);
         assertTrue(h.events.events().isEmpty(), h.events.alerts().toString());
-        d.deactivate();
+        d.deactivate(Harness.DISABLED);
     }
 
     @Test
@@ -110,7 +110,7 @@ class ScanDetectorsTest {
         assertEquals(160, a.value());
         assertEquals(5, a.evidence().size(), "top sources");
         assertTrue(a.message().contains("20 sources"), a.message());
-        d.deactivate();
+        d.deactivate(Harness.DISABLED);
     }
 
     @Test
@@ -126,7 +126,7 @@ class ScanDetectorsTest {
         d.accept(b);
         h.ticker.advance(3_000);
         assertTrue(h.events.events().isEmpty());
-        d.deactivate();
+        d.deactivate(Harness.DISABLED);
     }
 
     @Test
@@ -144,7 +144,7 @@ class ScanDetectorsTest {
         assertEquals(1, h.raised().size(), h.raised().toString());
         assertEquals("203.0.113.8", h.raised().get(0).key());
         assertEquals(60, h.raised().get(0).value());
-        s.deactivate();
+        s.deactivate(Harness.DISABLED);
 
         DistributedScanDetector d = distributed(Map.of("threshold", 100, "minSources", 10));
         b = new FlowBatch();
@@ -161,7 +161,7 @@ class ScanDetectorsTest {
         assertEquals("10.0.0.7", a.key());
         assertEquals(120, a.value(), "12 sampled ports at 1:10 stand for about 120");
         assertTrue(a.message().contains("30 sources"), a.message());
-        d.deactivate();
+        d.deactivate(Harness.DISABLED);
     }
 
     @Test
@@ -181,7 +181,7 @@ class ScanDetectorsTest {
         h.ticker.advance(1_000);
         assertEquals(1, h.raised().size(), "the hosts already in the window now cross 50");
         assertEquals(60, h.raised().get(0).value());
-        s.deactivate();
+        s.deactivate(Harness.DISABLED);
 
         Map<String, Object> dc = new HashMap<>(Map.of("threshold", 200, "minSources", 10));
         DistributedScanDetector d = distributed(dc);
@@ -200,6 +200,6 @@ class ScanDetectorsTest {
         h.ticker.advance(1_000);
         assertEquals(2, h.raised().size(), "the ports already in the window now cross 100");
         assertEquals(160, h.raised().get(1).value());
-        d.deactivate();
+        d.deactivate(Harness.DISABLED);
     }
 }

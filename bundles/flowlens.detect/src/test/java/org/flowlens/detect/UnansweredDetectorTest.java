@@ -30,7 +30,7 @@ class UnansweredDetectorTest {
 
     @AfterEach
     void stop() {
-        d.deactivate();
+        d.deactivate(Harness.DISABLED);
     }
 
     /** As the packet meter reports sessions: the initiator's record, then the answer's if any. */

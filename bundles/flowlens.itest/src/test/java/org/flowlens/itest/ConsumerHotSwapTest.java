@@ -1,6 +1,7 @@
 package org.flowlens.itest;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
@@ -166,12 +167,14 @@ public class ConsumerHotSwapTest {
                 Await.until("the port scan alert", 60_000, () -> !scanAlerts().isEmpty());
                 double keys = ledger.value("flowlens_detect_keys", "detector", "portscan");
                 assertTrue("the detector tracks sources", keys > 0);
+                String alert = scanAlerts().get(0).id();
                 Bundle detect = Bundles.get(context, "flowlens.detect");
                 long bundleId = detect.getBundleId();
                 Path jar = Bundles.jar(detect);
 
                 figures.append(swap(ledger, consumer, "console stop/start", () -> console.bundleAction(bundleId, "stop"),
                         () -> console.bundleAction(bundleId, "start")));
+                assertEquals("the alert goes on across a restart of the bundle", List.of(alert), scanAlertIds());
                 // uninstalled, then installed again by uploading its jar, as an administrator would
                 figures.append(swap(ledger, consumer, "console uninstall/upload", () -> console.bundleAction(bundleId, "uninstall"), () -> {
                     console.installOrUpdate(jar);
@@ -181,6 +184,12 @@ public class ConsumerHotSwapTest {
                     });
                 }));
                 long reinstalledId = Bundles.get(context, "flowlens.detect").getBundleId();
+                // the uninstall deleted the saved state: the new bundle starts empty and raises the alert anew
+                long raisedAt = System.nanoTime();
+                Await.until("the port scan alert raised again after the uninstall", 120_000, () -> !scanAlerts().isEmpty());
+                figures.append(String.format("alert back %d ms after the upload; ", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - raisedAt)));
+                String raisedAgain = scanAlerts().get(0).id();
+                assertNotEquals(alert, raisedAgain);
                 Path next = Bundles.withVersion(jar, "0.1.1");
                 // the Web Console updates an uploaded bundle in the background: back once 0.1.1 is active
                 figures.append(swap(ledger, consumer, "console upload of 0.1.1", () -> {}, () -> {
@@ -191,18 +200,21 @@ public class ConsumerHotSwapTest {
                     });
                 }));
                 assertEquals("the Web Console updated the bundle in place", reinstalledId, Bundles.get(context, "flowlens.detect").getBundleId());
-                long raisedAt = System.nanoTime();
-                Await.until("the port scan alert raised again by the new version", 120_000, () -> !scanAlerts().isEmpty());
-                figures.append(String.format("; alert back %d ms after the update", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - raisedAt)));
+                assertEquals("the alert goes on in the new version", List.of(raisedAgain), scanAlertIds());
                 replay.close();
                 sent = replay.records();
             }
             Map<String, long[]> accounted = ledger.awaitAccounted();
-            System.out.printf("hot-swap of the detectors through the Web Console (replay target %d records/s): %s; discarded window keys %d; longest gap between"
-                    + " batches at the witness %d ms%n  %s%n", RATE, figures, (long) ledger.count("flowlens_detect_discarded_keys_total", "detector", "portscan"),
-                    ledger.longestGapMillisAndReset(), ledger.report(accounted.keySet()));
+            long saved = (long) ledger.count("flowlens_detect_saved_keys_total", "detector", "portscan");
+            long restored = (long) ledger.count("flowlens_detect_restored_keys_total", "detector", "portscan");
+            System.out.printf("hot-swap of the detectors through the Web Console (replay target %d records/s): %s; window keys saved %d, restored %d,"
+                    + " discarded %d; longest gap between batches at the witness %d ms%n  %s%n", RATE, figures, saved, restored,
+                    (long) ledger.count("flowlens_detect_discarded_keys_total", "detector", "portscan"), ledger.longestGapMillisAndReset(),
+                    ledger.report(accounted.keySet()));
             assertTrue("the detector missed records while it was away, and they are counted", accounted.get(consumer)[2] > 0);
-            assertTrue("the windows a stop discards are counted", ledger.count("flowlens_detect_discarded_keys_total", "detector", "portscan") > 0);
+            assertTrue("the windows come back after the stop and the update", restored > 0);
+            assertTrue("what the uninstall deleted is counted: saved and never restored", saved > restored);
+            assertEquals("nothing else discarded", 0.0, ledger.count("flowlens_detect_discarded_keys_total", "detector", "portscan"), 0.0);
             assertOthersUntouched(ledger, accounted, "detect-");
             assertDecodedEverything(ledger, sent);
         }
@@ -323,6 +335,10 @@ public class ConsumerHotSwapTest {
     private static void assertDecodedEverything(Ledger ledger, long sent) {
         assertEquals("records handed out = records replayed", sent, ledger.handedOut());
         assertEquals("records at the witness = records replayed", sent, ledger.since(Ledger.WITNESS)[0]);
+    }
+
+    private List<String> scanAlertIds() {
+        return scanAlerts().stream().map(Alert::id).toList();
     }
 
     private List<Alert> scanAlerts() {

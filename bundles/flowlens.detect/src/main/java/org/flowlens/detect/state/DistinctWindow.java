@@ -1,5 +1,8 @@
 package org.flowlens.detect.state;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -135,6 +138,54 @@ public final class DistinctWindow {
         reinsert(oa, ob, os, since);
         saturated = false;
         return size;
+    }
+
+    /** Writes the elements with the tick each was last seen, and whether the set is saturated. */
+    public void write(DataOutput out) throws IOException {
+        out.writeInt(size);
+        out.writeBoolean(saturated);
+        for (int i = 0; i < seen.length; i++) {
+            if (seen[i] != EMPTY) {
+                out.writeLong(a[i]);
+                out.writeLong(b[i]);
+                out.writeInt(seen[i]);
+            }
+        }
+    }
+
+    /** Reads a set {@link #write} wrote, holding at most {@code cap} elements. */
+    public static DistinctWindow read(DataInput in, int cap) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > cap) {
+            throw new IOException("not a saved distinct set: " + n + " elements, at most " + cap);
+        }
+        DistinctWindow w = new DistinctWindow();
+        w.saturated = in.readBoolean();
+        int length = 8;
+        while (length < n * 2 + 2) {
+            length <<= 1;
+        }
+        w.alloc(length);
+        int mask = length - 1;
+        for (int i = 0; i < n; i++) {
+            long x = in.readLong(), y = in.readLong();
+            int tick = in.readInt();
+            if (tick == EMPTY) {
+                throw new IOException("not a saved distinct set: an element without its tick");
+            }
+            int slot = (int) Hashing.mix(x, y) & mask;
+            while (w.seen[slot] != EMPTY) {
+                if (w.a[slot] == x && w.b[slot] == y) {
+                    throw new IOException("not a saved distinct set: an element twice");
+                }
+                slot = (slot + 1) & mask;
+            }
+            w.a[slot] = x;
+            w.b[slot] = y;
+            w.seen[slot] = tick;
+        }
+        w.size = n;
+        return w;
     }
 
     /** Up to {@code limit} elements seen at or after {@code since}, as {x, y} pairs, smallest first. */

@@ -1,5 +1,8 @@
 package org.flowlens.detect.state;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.util.List;
 
 /**
@@ -253,6 +256,97 @@ public final class KeyTable {
 
     public long windowMillis() {
         return windowMillis;
+    }
+
+    /** Whether {@code other} keeps the same sums, contributors and distinct sets per key. */
+    public boolean sameShape(KeyTable other) {
+        return metrics == other.metrics && topK == other.topK && nSets == other.nSets;
+    }
+
+    /**
+     * Writes the table: its shape and window, then every key with its sums over the window, its
+     * contributors, distinct sets, sampling scale and last decay.
+     */
+    public void write(DataOutput out) throws IOException {
+        out.writeInt(metrics);
+        out.writeInt(topK);
+        out.writeInt(nSets);
+        out.writeLong(windowMillis);
+        out.writeInt(index.size());
+        for (int e = 0; e < index.capacity(); e++) {
+            if (!index.used(e)) {
+                continue;
+            }
+            out.writeLong(index.hi(e));
+            out.writeLong(index.lo(e));
+            out.writeInt(index.tag(e));
+            out.writeInt(scale[e]);
+            out.writeLong(decayedAt[e]);
+            if (rings != null) {
+                rings.write(out, e);
+            }
+            if (top != null) {
+                List<Contributors.Top> list = top.top(e, topK);
+                out.writeInt(list.size());
+                for (Contributors.Top c : list) {
+                    out.writeLong(c.hi());
+                    out.writeLong(c.lo());
+                    out.writeInt(c.aux());
+                    out.writeLong(c.weight());
+                }
+            }
+            for (int s = 0; s < nSets; s++) {
+                DistinctWindow w = sets[e * nSets + s];
+                out.writeBoolean(w != null);
+                if (w != null) {
+                    w.write(out);
+                }
+            }
+        }
+    }
+
+    /**
+     * Reads a table {@link #write} wrote, as it was (the caller applies its own most keys and
+     * window afterwards).
+     *
+     * @param limit the most keys, and elements of one distinct set, the input may hold
+     */
+    public static KeyTable read(DataInput in, int limit) throws IOException {
+        int metrics = in.readInt(), topK = in.readInt(), nSets = in.readInt();
+        long window = in.readLong();
+        int size = in.readInt();
+        if (metrics < 0 || metrics > 8 || topK < 0 || topK > 64 || nSets < 0 || nSets > 8 || window < 1
+                || window > 366L * 86_400_000 || size < 0 || size > Math.min(limit, 1 << 26)) {
+            throw new IOException("not a saved key table: metrics " + metrics + ", contributors " + topK + ", sets "
+                    + nSets + ", window " + window + " ms, keys " + size);
+        }
+        KeyTable t = new KeyTable(Math.max(1, size), metrics, topK, nSets, window, null);
+        for (int i = 0; i < size; i++) {
+            int r = t.index.findOrInsert(in.readLong(), in.readLong(), in.readInt());
+            if (r >= 0) {
+                throw new IOException("not a saved key table: a key twice");
+            }
+            int e = -(r + 1);
+            t.scale[e] = Math.max(1, in.readInt());
+            t.decayedAt[e] = in.readLong();
+            if (t.rings != null) {
+                t.rings.read(in, e);
+            }
+            if (t.top != null) {
+                int n = in.readInt();
+                if (n < 0 || n > topK) {
+                    throw new IOException("not a saved key table: " + n + " contributors, at most " + topK);
+                }
+                t.top.reset(e);
+                for (int c = 0; c < n; c++) {
+                    t.top.add(e, in.readLong(), in.readLong(), in.readInt(), in.readLong());
+                }
+            }
+            for (int s = 0; s < nSets; s++) {
+                t.sets[e * nSets + s] = in.readBoolean() ? DistinctWindow.read(in, limit) : null;
+            }
+        }
+        return t;
     }
 
     public long footprintBytes() {

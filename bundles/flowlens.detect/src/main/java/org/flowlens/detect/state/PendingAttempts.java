@@ -1,5 +1,9 @@
 package org.flowlens.detect.state;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
 /**
  * TCP connection attempts (SYN without ACK) waiting for an answer from the other side, keyed by
  * their 5-tuple, bounded. An answer is a record of the reverse direction; attempts that wait longer
@@ -178,6 +182,68 @@ public final class PendingAttempts {
 
     public void remove(int e) {
         index.remove(e);
+    }
+
+    /** Writes every attempt, waiting or settled. */
+    public void write(DataOutput out) throws IOException {
+        out.writeInt(index.size());
+        for (int e = 0; e < index.capacity(); e++) {
+            if (index.used(e)) {
+                out.writeLong(index.hi(e));
+                out.writeLong(index.lo(e));
+                out.writeLong(time[e]);
+                out.writeLong(srcHi[e]);
+                out.writeLong(srcLo[e]);
+                out.writeLong(dstHi[e]);
+                out.writeLong(dstLo[e]);
+                out.writeInt(dstPort[e]);
+                out.writeLong(weight[e]);
+                out.writeBoolean(settled[e]);
+            }
+        }
+    }
+
+    /**
+     * Reads the attempts {@link #write} wrote into this table, as many as it may hold.
+     *
+     * @param limit the most attempts the input may hold
+     * @return how many did not fit
+     */
+    public int read(DataInput in, int limit) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > limit) {
+            throw new IOException("not saved attempts: " + n);
+        }
+        int left = 0;
+        for (int i = 0; i < n; i++) {
+            long kh = in.readLong(), kl = in.readLong(), t = in.readLong();
+            long sh = in.readLong(), sl = in.readLong(), dh = in.readLong(), dl = in.readLong();
+            int port = in.readInt();
+            long w = in.readLong();
+            boolean s = in.readBoolean();
+            int r = index.findOrInsert(kh, kl, 0);
+            if (r == Integer.MIN_VALUE && index.capacity() < max) {
+                grow();
+                r = index.findOrInsert(kh, kl, 0);
+            }
+            if (r == Integer.MIN_VALUE) {
+                left++;
+                continue;
+            }
+            if (r >= 0) {
+                throw new IOException("not saved attempts: an attempt twice");
+            }
+            int e = -(r + 1);
+            time[e] = t;
+            srcHi[e] = sh;
+            srcLo[e] = sl;
+            dstHi[e] = dh;
+            dstLo[e] = dl;
+            dstPort[e] = port & 0xFFFF;
+            weight[e] = w;
+            settled[e] = s;
+        }
+        return left;
     }
 
     public long footprintBytes() {

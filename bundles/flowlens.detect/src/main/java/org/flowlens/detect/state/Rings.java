@@ -1,5 +1,8 @@
 package org.flowlens.detect.state;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.util.Arrays;
 
 /**
@@ -178,6 +181,39 @@ public final class Rings {
         }
         System.arraycopy(from.data, fromEntry * metrics * ring, data, toEntry * metrics * ring, metrics * ring);
         last[toEntry] = from.last[fromEntry];
+    }
+
+    /** Writes an entry: its last bucket and, per metric, the buckets of the window ending there, oldest first. */
+    public void write(DataOutput out, int entry) throws IOException {
+        long l = last[entry];
+        out.writeLong(l);
+        if (l == Long.MIN_VALUE) {
+            return;
+        }
+        int n = bucketsFor(windowMillis, bucketMillis);
+        for (int m = 0; m < metrics; m++) {
+            int base = (entry * metrics + m) * ring;
+            for (long x = l - n + 1; x <= l; x++) {
+                out.writeLong(data[base + (int) Math.floorMod(x, (long) ring)]);
+            }
+        }
+    }
+
+    /** Reads into an entry what {@link #write} wrote from rings of the same metrics and window. */
+    public void read(DataInput in, int entry) throws IOException {
+        reset(entry);
+        long l = in.readLong();
+        if (l == Long.MIN_VALUE) {
+            return;
+        }
+        last[entry] = l;
+        int n = bucketsFor(windowMillis, bucketMillis);
+        for (int m = 0; m < metrics; m++) {
+            int base = (entry * metrics + m) * ring;
+            for (long x = l - n + 1; x <= l; x++) {
+                data[base + (int) Math.floorMod(x, (long) ring)] = in.readLong();
+            }
+        }
     }
 
     public void clearAll() {
