@@ -6,7 +6,6 @@ import java.io.DataInput;
 import java.io.DataInputStream;
 import java.io.DataOutput;
 import java.io.DataOutputStream;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,13 +24,11 @@ import org.flowlens.api.metrics.Counter;
 import org.flowlens.api.metrics.Metrics;
 import org.flowlens.detect.engine.AlertTracker;
 import org.flowlens.detect.engine.Common;
+import org.flowlens.detect.engine.DataArea;
 import org.flowlens.detect.engine.Ticker;
 import org.flowlens.detect.engine.Traffic;
 import org.flowlens.detect.state.DistinctWindow;
 import org.flowlens.detect.state.KeyTable;
-import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleContext;
-import org.osgi.framework.FrameworkUtil;
 import org.osgi.service.component.ComponentConstants;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -156,7 +153,7 @@ public abstract class DetectorBase implements Detector, ConfigurationCheck {
             createState(settings, ticker.now());
         }
         if (savedState == null) {
-            savedState = dataFile(getClass(), name);
+            savedState = DataArea.file(getClass(), "detector-" + name + ".state");
         }
         restore(ticker.now());
         task = ticker.schedule(name, this::tick, settings.evaluationMillis());
@@ -225,16 +222,7 @@ public abstract class DetectorBase implements Detector, ConfigurationCheck {
      * went first because the bundle's ticker did) the bundle is stopping.
      */
     private boolean bundleStopping(int reason) {
-        Bundle b = FrameworkUtil.getBundle(getClass());
-        return reason == ComponentConstants.DEACTIVATION_REASON_BUNDLE_STOPPED || b != null && b.getState() == Bundle.STOPPING;
-    }
-
-    /** The file in the bundle's data area that keeps a detector's state between instances, or null outside a framework. */
-    private static Path dataFile(Class<?> type, String name) {
-        Bundle b = FrameworkUtil.getBundle(type);
-        BundleContext c = b == null ? null : b.getBundleContext();
-        File f = c == null ? null : c.getDataFile("detector-" + name.replaceAll("[^A-Za-z0-9._-]", "_") + ".state");
-        return f == null ? null : f.toPath();
+        return reason == ComponentConstants.DEACTIVATION_REASON_BUNDLE_STOPPED || DataArea.stopping(getClass());
     }
 
     /** Saves the windows and active alerts for the next instance; false when they could not be saved. */

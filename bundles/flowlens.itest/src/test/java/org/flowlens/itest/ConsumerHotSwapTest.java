@@ -18,6 +18,8 @@ import java.util.function.LongSupplier;
 import javax.inject.Inject;
 
 import org.flowlens.api.alert.Alert;
+import org.flowlens.api.alert.AlertEntry;
+import org.flowlens.api.alert.AlertService;
 import org.flowlens.api.alert.Detector;
 import org.flowlens.api.metrics.Metrics;
 import org.flowlens.api.pipeline.FlowPipeline;
@@ -168,6 +170,7 @@ public class ConsumerHotSwapTest {
                 double keys = ledger.value("flowlens_detect_keys", "detector", "portscan");
                 assertTrue("the detector tracks sources", keys > 0);
                 String alert = scanAlerts().get(0).id();
+                assertTrue("acknowledged", alerts().acknowledge(alert, "operator", "looking into it").isPresent());
                 Bundle detect = Bundles.get(context, "flowlens.detect");
                 long bundleId = detect.getBundleId();
                 Path jar = Bundles.jar(detect);
@@ -175,6 +178,9 @@ public class ConsumerHotSwapTest {
                 figures.append(swap(ledger, consumer, "console stop/start", () -> console.bundleAction(bundleId, "stop"),
                         () -> console.bundleAction(bundleId, "start")));
                 assertEquals("the alert goes on across a restart of the bundle", List.of(alert), scanAlertIds());
+                AlertEntry kept = alerts().get(alert).orElseThrow();
+                assertEquals("the alert service keeps the acknowledgement", "operator", kept.acknowledgement().by());
+                assertNotEquals(Alert.State.RESOLVED, kept.alert().state());
                 // uninstalled, then installed again by uploading its jar, as an administrator would
                 figures.append(swap(ledger, consumer, "console uninstall/upload", () -> console.bundleAction(bundleId, "uninstall"), () -> {
                     console.installOrUpdate(jar);
@@ -207,7 +213,7 @@ public class ConsumerHotSwapTest {
             Map<String, long[]> accounted = ledger.awaitAccounted();
             long saved = (long) ledger.count("flowlens_detect_saved_keys_total", "detector", "portscan");
             long restored = (long) ledger.count("flowlens_detect_restored_keys_total", "detector", "portscan");
-            System.out.printf("hot-swap of the detectors through the Web Console (replay target %d records/s): %s; window keys saved %d, restored %d,"
+            System.out.printf("hot-swap of the detectors through the Web Console (replay target %d records/s): %swindow keys saved %d, restored %d,"
                     + " discarded %d; longest gap between batches at the witness %d ms%n  %s%n", RATE, figures, saved, restored,
                     (long) ledger.count("flowlens_detect_discarded_keys_total", "detector", "portscan"), ledger.longestGapMillisAndReset(),
                     ledger.report(accounted.keySet()));
@@ -335,6 +341,12 @@ public class ConsumerHotSwapTest {
     private static void assertDecodedEverything(Ledger ledger, long sent) {
         assertEquals("records handed out = records replayed", sent, ledger.handedOut());
         assertEquals("records at the witness = records replayed", sent, ledger.since(Ledger.WITNESS)[0]);
+    }
+
+    private AlertService alerts() {
+        ServiceReference<AlertService> ref = context.getServiceReference(AlertService.class);
+        assertTrue("the alert service", ref != null);
+        return context.getService(ref);
     }
 
     private List<String> scanAlertIds() {

@@ -1,5 +1,13 @@
 package org.flowlens.detect.alerts;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
@@ -7,6 +15,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongSupplier;
 
@@ -19,6 +29,8 @@ import org.flowlens.api.alert.AlertTopics;
 import org.flowlens.api.alert.Detector;
 import org.flowlens.api.metrics.Counter;
 import org.flowlens.api.metrics.Metrics;
+import org.flowlens.detect.engine.AlertCodec;
+import org.flowlens.detect.engine.DataArea;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -41,7 +53,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps the alerts of every detector, in any bundle, from their Event Admin events: the active
  * ones and a bounded history (resolved alerts leave first when it is full), and lets operators
- * acknowledge them.
+ * acknowledge them. What it keeps survives an update or restart of its bundle: it is saved to the
+ * bundle's data area when the service stops and read back by the next instance; an alert kept as
+ * active that its detector no longer holds when the detector comes back is resolved then.
  */
 @Component(service = {AlertService.class, EventHandler.class}, configurationPid = AlertManager.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL, property = {
@@ -94,6 +108,10 @@ public class AlertManager implements AlertService, EventHandler {
 
     /** The clock of acknowledgements; tests replace it. */
     LongSupplier clock = System::currentTimeMillis;
+    /** Where the alerts are saved when the service stops; none outside a framework unless a test sets it. */
+    Path savedState;
+
+    private static final int SAVED_ALERTS = 0x464C414C; // "FLAL"
 
     private final List<Detector> detectors = new CopyOnWriteArrayList<>();
     /** By id, least recently updated first. */
@@ -111,7 +129,11 @@ public class AlertManager implements AlertService, EventHandler {
         evicted = metrics.counter("flowlens_alerts_evicted_total", "Alerts that left the full history");
         metrics.gauge("flowlens_alerts_active", "Alerts raised or ongoing", this::activeCount);
         metrics.gauge("flowlens_alerts_kept", "Alerts in the history, active and resolved", this::keptCount);
+        if (savedState == null) {
+            savedState = DataArea.file(getClass(), "alerts.state");
+        }
         apply(config);
+        restore();
         for (Detector d : detectors) {
             learn(d);
         }
@@ -133,6 +155,7 @@ public class AlertManager implements AlertService, EventHandler {
 
     @Deactivate
     void deactivate() {
+        save();
         metrics.remove("flowlens_alerts_active");
         metrics.remove("flowlens_alerts_kept");
     }
@@ -150,20 +173,115 @@ public class AlertManager implements AlertService, EventHandler {
         detectors.remove(detector);
     }
 
-    /** Takes in a detector's active alerts that were raised before this service listened. */
+    /**
+     * Takes in a detector's active alerts that were raised before this service listened, and
+     * resolves those kept as active for it that it no longer holds (they ended while this service
+     * was not listening, or with the detector's earlier instance).
+     */
     private void learn(Detector d) {
         List<Alert> list;
+        String name;
         try {
             list = d.active();
+            name = d.name();
         } catch (RuntimeException e) {
             LOG.warn("Detector {} could not list its active alerts", d, e);
             return;
         }
+        Set<String> held = list.stream().map(Alert::id).collect(Collectors.toSet());
+        long now = clock.getAsLong();
         synchronized (this) {
+            for (Kept k : new ArrayList<>(alerts.values())) {
+                Alert a = k.alert;
+                if (a.state() != Alert.State.RESOLVED && a.detector().equals(name) && !held.contains(a.id())) {
+                    alerts.remove(a.id());
+                    active--;
+                    k.alert = new Alert(a.id(), a.detector(), a.key(), a.severity(), Alert.State.RESOLVED, a.firstMillis(),
+                            Math.max(now, a.lastMillis()), a.value(), a.threshold(),
+                            "Resolved (no longer held by its detector): " + a.message(), a.evidence());
+                    k.updates++;
+                    k.add(k.alert);
+                    put(a.id(), k);
+                }
+            }
             for (Alert a : list) {
                 if (!alerts.containsKey(a.id())) {
                     put(a.id(), new Kept(a));
                 }
+            }
+        }
+    }
+
+    /** Saves what is kept for the next instance; the file is used once. */
+    private synchronized void save() {
+        Path file = savedState;
+        if (file == null) {
+            return;
+        }
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
+                out.writeInt(SAVED_ALERTS);
+                out.writeInt(alerts.size());
+                for (Kept k : alerts.values()) {
+                    AlertCodec.writeAlert(out, k.alert);
+                    AlertCodec.writeAcknowledgement(out, k.ack);
+                    out.writeInt(k.updates);
+                    out.writeInt(k.timeline.size());
+                    for (Alert a : k.timeline) {
+                        AlertCodec.writeAlert(out, a);
+                    }
+                }
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            LOG.info("Alert service saved {} alerts for its next start", alerts.size());
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Alert service could not save its alerts to {}; the next start begins with none: {}", file, e.toString());
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // the next save replaces it
+            }
+        }
+    }
+
+    /** Goes on with the alerts a previous instance saved. */
+    private synchronized void restore() {
+        Path file = savedState;
+        if (file == null || !Files.isRegularFile(file)) {
+            return;
+        }
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
+            if (in.readInt() != SAVED_ALERTS) {
+                throw new IOException("not saved alerts");
+            }
+            int n = AlertCodec.count(in, 1_000_000, "alerts");
+            List<Kept> read = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                Kept k = new Kept(AlertCodec.readAlert(in));
+                k.ack = AlertCodec.readAcknowledgement(in);
+                k.updates = in.readInt();
+                int t = AlertCodec.count(in, AlertEntry.TIMELINE, "timeline events");
+                k.timeline.clear();
+                for (int j = 0; j < t; j++) {
+                    k.timeline.add(AlertCodec.readAlert(in));
+                }
+                read.add(k);
+            }
+            for (Kept k : read) {
+                if (alerts.containsKey(k.alert.id())) {
+                    throw new IOException("not saved alerts: " + k.alert.id() + " twice");
+                }
+                put(k.alert.id(), k);
+            }
+            LOG.info("Alert service goes on with {} saved alerts, {} active", read.size(), active);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Alert service did not restore its saved alerts from {}, starting with none: {}", file, e.toString());
+        } finally {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                LOG.warn("Alert service could not delete its used state file {}: {}", file, e.toString());
             }
         }
     }

@@ -179,8 +179,8 @@ public final class AlertTracker {
     public void write(DataOutput out) throws IOException {
         out.writeInt(active.size());
         for (Entry e : active.values()) {
-            out.writeUTF(e.id);
-            out.writeUTF(e.key);
+            AlertCodec.writeText(out, e.id);
+            AlertCodec.writeText(out, e.key);
             out.writeLong(e.first);
             out.writeInt(e.severity.ordinal());
             out.writeDouble(e.value);
@@ -188,114 +188,39 @@ public final class AlertTracker {
             out.writeDouble(e.threshold);
             out.writeLong(e.lastHit);
             out.writeLong(e.lastPublished);
-            writeText(out, e.message);
-            out.writeInt(e.evidence.size());
-            for (Map<String, Object> m : e.evidence) {
-                out.writeInt(m.size());
-                for (Map.Entry<String, Object> f : m.entrySet()) {
-                    out.writeUTF(f.getKey());
-                    writeValue(out, f.getValue());
-                }
-            }
+            AlertCodec.writeText(out, e.message);
+            AlertCodec.writeEvidence(out, e.evidence);
         }
         out.writeInt(cooling.size());
         for (Map.Entry<String, Long> c : cooling.entrySet()) {
-            out.writeUTF(c.getKey());
+            AlertCodec.writeText(out, c.getKey());
             out.writeLong(c.getValue());
         }
     }
 
     /** Takes over what {@link #write} wrote: the alerts go on, as active as they were, without being raised again. */
     public void read(DataInput in) throws IOException {
-        int n = count(in, 1 << 20, "active alerts");
+        int n = AlertCodec.count(in, 1 << 20, "active alerts");
         Map<String, Entry> read = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
-            Entry e = new Entry(in.readUTF(), in.readUTF(), in.readLong());
-            int severity = in.readInt();
-            if (severity < 0 || severity >= Severity.values().length) {
-                throw new IOException("not saved alerts: severity " + severity);
-            }
-            e.severity = Severity.values()[severity];
+            Entry e = new Entry(AlertCodec.readText(in), AlertCodec.readText(in), in.readLong());
+            e.severity = AlertCodec.severity(in.readInt());
             e.value = in.readDouble();
             e.peak = in.readDouble();
             e.threshold = in.readDouble();
             e.lastHit = in.readLong();
             e.lastPublished = in.readLong();
-            e.message = readText(in);
-            int items = count(in, 1024, "evidence items");
-            List<Map<String, Object>> evidence = new ArrayList<>(items);
-            for (int j = 0; j < items; j++) {
-                int fields = count(in, 64, "evidence fields");
-                Map<String, Object> m = new LinkedHashMap<>();
-                for (int f = 0; f < fields; f++) {
-                    m.put(in.readUTF(), readValue(in));
-                }
-                evidence.add(m);
-            }
-            e.evidence = evidence;
+            e.message = AlertCodec.readText(in);
+            e.evidence = AlertCodec.readEvidence(in);
             read.put(e.key, e);
         }
-        int c = count(in, 1 << 20, "keys cooling down");
+        int c = AlertCodec.count(in, 1 << 20, "keys cooling down");
         Map<String, Long> cool = new HashMap<>();
         for (int i = 0; i < c; i++) {
-            cool.put(in.readUTF(), in.readLong());
+            cool.put(AlertCodec.readText(in), in.readLong());
         }
         active.putAll(read);
         cooling.putAll(cool);
-    }
-
-    private static int count(DataInput in, int max, String what) throws IOException {
-        int n = in.readInt();
-        if (n < 0 || n > max) {
-            throw new IOException("not saved alerts: " + n + " " + what + ", at most " + max);
-        }
-        return n;
-    }
-
-    /** A text of any length (writeUTF stops at 64 KB). */
-    private static void writeText(DataOutput out, String s) throws IOException {
-        byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        out.writeInt(b.length);
-        out.write(b);
-    }
-
-    private static String readText(DataInput in) throws IOException {
-        byte[] b = new byte[count(in, 1 << 20, "bytes of text")];
-        in.readFully(b);
-        return new String(b, java.nio.charset.StandardCharsets.UTF_8);
-    }
-
-    /** Evidence values are numbers and texts; anything else is kept as its text. */
-    private static void writeValue(DataOutput out, Object v) throws IOException {
-        if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
-            out.writeByte('L');
-            out.writeLong(((Number) v).longValue());
-        } else if (v instanceof Number) {
-            out.writeByte('D');
-            out.writeDouble(((Number) v).doubleValue());
-        } else if (v instanceof Boolean) {
-            out.writeByte('B');
-            out.writeBoolean((Boolean) v);
-        } else {
-            out.writeByte('S');
-            writeText(out, String.valueOf(v));
-        }
-    }
-
-    private static Object readValue(DataInput in) throws IOException {
-        int type = in.readByte();
-        switch (type) {
-            case 'L':
-                return in.readLong();
-            case 'D':
-                return in.readDouble();
-            case 'B':
-                return in.readBoolean();
-            case 'S':
-                return readText(in);
-            default:
-                throw new IOException("not saved alerts: evidence value of type " + type);
-        }
     }
 
     private Alert alert(Entry e, State state, long now, double value) {

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -19,6 +21,7 @@ import org.flowlens.api.flow.FlowBatch;
 import org.flowlens.detect.RecordingEventAdmin;
 import org.flowlens.detect.TestMetrics;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.osgi.service.event.Event;
 
 class AlertManagerTest {
@@ -160,5 +163,81 @@ class AlertManagerTest {
         assertEquals("e1", m.active().get(0).alert().id());
         m.removeDetector(d);
         assertTrue(m.detectors().isEmpty());
+    }
+
+    /** A detector holding the given alerts. */
+    private static Detector holding(String name, Alert... active) {
+        return new Detector() {
+            @Override
+            public void accept(FlowBatch batch) {
+            }
+
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public List<Alert> active() {
+                return List.of(active);
+            }
+        };
+    }
+
+    @Test
+    void theAlertsAndTheirAcknowledgementsSurviveAnUpdateOfTheBundle(@TempDir Path dir) throws Exception {
+        AlertManager m = start(100);
+        m.savedState = dir.resolve("alerts.state");
+        Alert a = alert("a", "portscan", State.RAISED, 1_000);
+        m.handleEvent(AlertEvents.event(a));
+        m.handleEvent(AlertEvents.event(alert("a", "portscan", State.ONGOING, 2_000)));
+        m.handleEvent(AlertEvents.event(alert("b", "flood", State.RAISED, 1_500)));
+        m.handleEvent(AlertEvents.event(alert("c", "flood", State.RAISED, 1_600)));
+        m.handleEvent(AlertEvents.event(alert("c", "flood", State.RESOLVED, 1_700)));
+        m.acknowledge("a", "alice", "looking at it");
+        Map<String, AlertEntry> before = m.snapshot();
+        m.deactivate();
+
+        AlertManager next = new AlertManager();
+        next.metrics = metrics;
+        next.eventAdmin = events;
+        next.clock = () -> 50_000L;
+        next.savedState = dir.resolve("alerts.state");
+        // the port scan detector came back holding its alert; the flood detector no longer holds b
+        next.addDetector(holding("portscan", alert("a", "portscan", State.ONGOING, 2_000)));
+        next.addDetector(holding("flood"));
+        next.activate(Configs.of(AlertManager.Config.class, Map.of("historySize", 100)));
+        assertFalse(Files.exists(dir.resolve("alerts.state")), "used once");
+
+        AlertEntry ea = next.get("a").orElseThrow();
+        assertEquals(before.get("a"), ea, "the same entry: alert, acknowledgement, updates, timeline");
+        assertEquals("alice", ea.acknowledgement().by());
+        assertEquals(before.get("c"), next.get("c").orElseThrow());
+        AlertEntry eb = next.get("b").orElseThrow();
+        assertEquals(State.RESOLVED, eb.alert().state(), "its detector no longer holds it");
+        assertTrue(eb.alert().message().startsWith("Resolved (no longer held by its detector)"), eb.alert().message());
+        assertEquals(List.of("a"), next.active().stream().map(e -> e.alert().id()).toList());
+        assertEquals(1.0, metrics.gauge("flowlens_alerts_active"));
+        assertEquals(List.of("b", "c", "a"), next.history(null, 10).stream().map(e -> e.alert().id()).toList());
+    }
+
+    @Test
+    void aDamagedSavedStateStartsEmpty(@TempDir Path dir) throws Exception {
+        AlertManager m = start(100);
+        m.savedState = dir.resolve("alerts.state");
+        m.handleEvent(AlertEvents.event(alert("a", "portscan", State.RAISED, 1_000)));
+        m.deactivate();
+        byte[] saved = Files.readAllBytes(dir.resolve("alerts.state"));
+        for (int cut : new int[] {2, 10, saved.length - 1}) {
+            Files.write(dir.resolve("alerts.state"), java.util.Arrays.copyOf(saved, cut));
+            AlertManager next = new AlertManager();
+            next.metrics = metrics;
+            next.savedState = dir.resolve("alerts.state");
+            next.activate(Configs.defaults(AlertManager.Config.class));
+            assertTrue(next.snapshot().isEmpty(), "cut at " + cut);
+            assertFalse(Files.exists(dir.resolve("alerts.state")));
+            next.savedState = null;
+            next.deactivate();
+        }
     }
 }
