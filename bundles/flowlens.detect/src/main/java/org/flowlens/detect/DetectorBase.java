@@ -1,15 +1,10 @@
 package org.flowlens.detect;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInput;
-import java.io.DataInputStream;
 import java.io.DataOutput;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -232,9 +227,8 @@ public abstract class DetectorBase implements Detector, ConfigurationCheck {
             return false;
         }
         long t0 = System.nanoTime();
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {
-            try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
+            DataArea.write(file, out -> {
                 out.writeInt(SAVED_STATE);
                 out.writeUTF(getClass().getName());
                 out.writeUTF(name);
@@ -242,19 +236,13 @@ public abstract class DetectorBase implements Detector, ConfigurationCheck {
                 table.write(out);
                 saveExtra(out);
                 tracker.write(out);
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            });
             savedKeys.add(table.size());
             LOG.info("Detector {} saved {} keys and {} active alerts for its next start ({} bytes in {} ms)", name,
                     table.size(), tracker.activeCount(), Files.size(file), (System.nanoTime() - t0) / 1_000_000);
             return true;
         } catch (IOException | RuntimeException e) {
             LOG.warn("Detector {} could not save its state to {}; its windows are discarded: {}", name, file, e.toString());
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // the next save replaces it
-            }
             return false;
         }
     }
@@ -265,47 +253,43 @@ public abstract class DetectorBase implements Detector, ConfigurationCheck {
      * saved alerts and counts the saved keys as discarded.
      */
     private void restore(long now) {
-        Path file = savedState;
-        if (file == null || !Files.isRegularFile(file)) {
-            return;
-        }
         boolean on = enabled;
         if (!on) {
             createState(common, now);
         }
         long firstOrigin = origin;
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
-            // each key and each element of a distinct set takes at least 20 bytes of the file
-            int limit = (int) Math.min(Integer.MAX_VALUE, Files.size(file) / 20);
-            if (in.readInt() != SAVED_STATE || !in.readUTF().equals(getClass().getName()) || !in.readUTF().equals(name)) {
-                throw new IOException("not this detector's saved state");
-            }
-            long savedOrigin = in.readLong();
-            KeyTable t = KeyTable.read(in, limit);
-            if (!t.sameShape(table)) {
-                throw new IOException("saved by a detector that keeps other state per key");
-            }
-            int saved = t.size();
-            origin = savedOrigin;
-            table = t;
-            t.maxKeys(common.maxKeys());
-            t.window(common.windowMillis(), now);
-            discarded.add(saved - t.size());
-            restoreExtra(in, limit, now);
-            tracker.read(in);
-            restoredKeys.add(t.size());
-            LOG.info("Detector {} goes on from its saved state: {} keys, {} active alerts", name, t.size(),
-                    tracker.activeCount());
+        boolean restored;
+        try {
+            restored = DataArea.readOnce(savedState, (in, size) -> {
+                // each key and each element of a distinct set takes at least 20 bytes of the file
+                int limit = (int) Math.min(Integer.MAX_VALUE, size / 20);
+                if (in.readInt() != SAVED_STATE || !in.readUTF().equals(getClass().getName()) || !in.readUTF().equals(name)) {
+                    throw new IOException("not this detector's saved state");
+                }
+                long savedOrigin = in.readLong();
+                KeyTable t = KeyTable.read(in, limit);
+                if (!t.sameShape(table)) {
+                    throw new IOException("saved by a detector that keeps other state per key");
+                }
+                int saved = t.size();
+                origin = savedOrigin;
+                table = t;
+                t.maxKeys(common.maxKeys());
+                t.window(common.windowMillis(), now);
+                discarded.add(saved - t.size());
+                restoreExtra(in, limit, now);
+                tracker.read(in);
+                restoredKeys.add(t.size());
+            });
         } catch (IOException | RuntimeException e) {
-            LOG.warn("Detector {} did not restore its saved state from {}, starting afresh: {}", name, file, e.toString());
+            LOG.warn("Detector {} did not restore its saved state from {}, starting afresh: {}", name, savedState, e.toString());
             origin = firstOrigin;
             createState(common, now);
-        } finally {
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException e) {
-                LOG.warn("Detector {} could not delete its used state file {}: {}", name, file, e.toString());
-            }
+            restored = false;
+        }
+        if (restored) {
+            LOG.info("Detector {} goes on from its saved state: {} keys, {} active alerts", name, table.size(),
+                    tracker.activeCount());
         }
         if (!on) {
             tracker.resolveAll(now, "detector switched off");

@@ -1,15 +1,10 @@
 package org.flowlens.detect.alerts;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -214,13 +209,11 @@ public class AlertManager implements AlertService, EventHandler {
 
     /** Saves what is kept for the next instance; the file is used once. */
     private synchronized void save() {
-        Path file = savedState;
-        if (file == null) {
+        if (savedState == null) {
             return;
         }
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {
-            try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
+            DataArea.write(savedState, out -> {
                 out.writeInt(SAVED_ALERTS);
                 out.writeInt(alerts.size());
                 for (Kept k : alerts.values()) {
@@ -232,57 +225,46 @@ public class AlertManager implements AlertService, EventHandler {
                         AlertCodec.writeAlert(out, a);
                     }
                 }
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            });
             LOG.info("Alert service saved {} alerts for its next start", alerts.size());
         } catch (IOException | RuntimeException e) {
-            LOG.warn("Alert service could not save its alerts to {}; the next start begins with none: {}", file, e.toString());
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // the next save replaces it
-            }
+            LOG.warn("Alert service could not save its alerts to {}; the next start begins with none: {}", savedState,
+                    e.toString());
         }
     }
 
     /** Goes on with the alerts a previous instance saved. */
     private synchronized void restore() {
-        Path file = savedState;
-        if (file == null || !Files.isRegularFile(file)) {
-            return;
-        }
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
-            if (in.readInt() != SAVED_ALERTS) {
-                throw new IOException("not saved alerts");
-            }
-            int n = AlertCodec.count(in, 1_000_000, "alerts");
-            List<Kept> read = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                Kept k = new Kept(AlertCodec.readAlert(in));
-                k.ack = AlertCodec.readAcknowledgement(in);
-                k.updates = in.readInt();
-                int t = AlertCodec.count(in, AlertEntry.TIMELINE, "timeline events");
-                k.timeline.clear();
-                for (int j = 0; j < t; j++) {
-                    k.timeline.add(AlertCodec.readAlert(in));
+        try {
+            DataArea.readOnce(savedState, (in, size) -> {
+                if (in.readInt() != SAVED_ALERTS) {
+                    throw new IOException("not saved alerts");
                 }
-                read.add(k);
-            }
-            for (Kept k : read) {
-                if (alerts.containsKey(k.alert.id())) {
-                    throw new IOException("not saved alerts: " + k.alert.id() + " twice");
+                int n = AlertCodec.count(in, 1_000_000, "alerts");
+                List<Kept> read = new ArrayList<>();
+                Set<String> ids = new HashSet<>();
+                for (int i = 0; i < n; i++) {
+                    Kept k = new Kept(AlertCodec.readAlert(in));
+                    k.ack = AlertCodec.readAcknowledgement(in);
+                    k.updates = in.readInt();
+                    int t = AlertCodec.count(in, AlertEntry.TIMELINE, "timeline events");
+                    k.timeline.clear();
+                    for (int j = 0; j < t; j++) {
+                        k.timeline.add(AlertCodec.readAlert(in));
+                    }
+                    if (!ids.add(k.alert.id())) {
+                        throw new IOException("not saved alerts: " + k.alert.id() + " twice");
+                    }
+                    read.add(k);
                 }
-                put(k.alert.id(), k);
-            }
-            LOG.info("Alert service goes on with {} saved alerts, {} active", read.size(), active);
+                for (Kept k : read) {
+                    put(k.alert.id(), k);
+                }
+                LOG.info("Alert service goes on with {} saved alerts, {} active", read.size(), active);
+            });
         } catch (IOException | RuntimeException e) {
-            LOG.warn("Alert service did not restore its saved alerts from {}, starting with none: {}", file, e.toString());
-        } finally {
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException e) {
-                LOG.warn("Alert service could not delete its used state file {}: {}", file, e.toString());
-            }
+            LOG.warn("Alert service did not restore its saved alerts from {}, starting with none: {}", savedState,
+                    e.toString());
         }
     }
 
