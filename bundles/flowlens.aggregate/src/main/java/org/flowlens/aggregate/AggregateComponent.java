@@ -102,6 +102,11 @@ public class AggregateComponent implements FlowConsumer, FlowQueryService, Confi
 
         @AttributeDefinition(name = "Trend retention", description = "How far back the throughput trend goes.")
         String trendRetention() default "6h";
+
+        @AttributeDefinition(name = "Checkpoint interval", description = "How often the aggregates are also saved while "
+                + "running (at least 1s), so that after a crash Flowlens goes on from at most this long ago; 0 for "
+                + "never (they are still saved whenever the component stops).")
+        String checkpoint() default "5m";
     }
 
     private volatile Aggregator aggregator;
@@ -109,11 +114,30 @@ public class AggregateComponent implements FlowConsumer, FlowQueryService, Confi
     private ExecutorService windowPool;
     private ScheduledFuture<?> task;
     private long refreshMillis;
+    private ScheduledFuture<?> checkpointTask;
+    private long checkpointMillis;
 
     /** Whether {@link #modified} would take these properties. */
     @Override
     public String problem(String pid, Map<String, Object> properties) {
-        return ConfigurationCheck.problem(() -> settings(Configs.of(Config.class, properties)));
+        return ConfigurationCheck.problem(() -> {
+            Config c = Configs.of(Config.class, properties);
+            settings(c);
+            checkpointMillis(c);
+        });
+    }
+
+    /** The checkpoint interval in milliseconds, 0 for none. */
+    static long checkpointMillis(Config c) {
+        String text = c.checkpoint() == null ? "" : c.checkpoint().trim();
+        if (text.equals("0")) {
+            return 0;
+        }
+        long millis = Settings.millis("checkpoint", text);
+        if (millis < 1000) {
+            throw new IllegalArgumentException("checkpoint must be at least 1s, or 0 for never: " + text);
+        }
+        return millis;
     }
 
     static Settings settings(Config c) {
@@ -133,11 +157,14 @@ public class AggregateComponent implements FlowConsumer, FlowQueryService, Confi
     void start(Config config, Path saved) {
         savedState = saved;
         Settings s;
+        long checkpoint;
         try {
             s = settings(config);
+            checkpoint = checkpointMillis(config);
         } catch (IllegalArgumentException e) {
             LOG.error("Aggregation configuration refused, using the defaults: {}", e.getMessage());
             s = Settings.defaults();
+            checkpoint = checkpointMillis(Configs.defaults(Config.class));
         }
         AtomicInteger n = new AtomicInteger();
         windowPool = Executors.newFixedThreadPool(Math.max(1, Math.min(s.windows.size(),
@@ -154,10 +181,15 @@ public class AggregateComponent implements FlowConsumer, FlowQueryService, Confi
         Aggregator restored = restore(s);
         aggregator = restored != null ? restored : new Aggregator(s, System::currentTimeMillis, windowPool);
         schedule(s.refreshMillis);
+        scheduleCheckpoints(checkpoint);
         LOG.info("Aggregation started: {}", s);
     }
 
-    /** The aggregator the previous instance saved, or null; the file is used once. */
+    /**
+     * The aggregator as last saved (by the previous instance when it stopped, or by a checkpoint
+     * before a crash), or null. The file stays until the next save replaces it; a damaged one is
+     * removed.
+     */
     private Aggregator restore(Settings s) {
         Path file = savedState;
         if (file == null || !Files.isRegularFile(file)) {
@@ -170,18 +202,22 @@ public class AggregateComponent implements FlowConsumer, FlowQueryService, Confi
             return a;
         } catch (IOException | RuntimeException e) {
             LOG.warn("Saved aggregates in {} not restored, starting afresh: {}", file, e.toString());
-            return null;
-        } finally {
             try {
                 Files.deleteIfExists(file);
-            } catch (IOException e) {
-                LOG.warn("Could not remove {}: {}", file, e.toString());
+            } catch (IOException d) {
+                LOG.warn("Could not remove {}: {}", file, d.toString());
             }
+            return null;
         }
     }
 
-    /** Saves the aggregates for the next instance: the windows then survive an update of this bundle or a restart. */
-    private void save() {
+    /**
+     * Saves the aggregates for the next instance: the windows then survive an update of this bundle,
+     * a restart and, as of the last checkpoint, a crash.
+     *
+     * @param why "for the next start" or "as a checkpoint", for the log
+     */
+    private void save(String why) {
         Path file = savedState;
         if (file == null) {
             return;
@@ -193,17 +229,36 @@ public class AggregateComponent implements FlowConsumer, FlowQueryService, Confi
                 aggregator.save(out);
             }
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            LOG.info("Aggregates saved for the next start: {} bytes in {} ms", Files.size(file), (System.nanoTime() - t0) / 1_000_000);
+            LOG.info("Aggregates saved {}: {} bytes in {} ms", why, Files.size(file), (System.nanoTime() - t0) / 1_000_000);
         } catch (IOException | RuntimeException e) {
-            LOG.warn("Could not save the aggregates to {}; the next start begins empty: {}", file, e.toString());
+            LOG.warn("Could not save the aggregates {} to {}: {}", why, file, e.toString());
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException d) {
+                LOG.warn("Could not remove {}: {}", tmp, d.toString());
+            }
+        }
+    }
+
+    /** Saves the aggregates every {@code millis} (none for 0), on the refresh thread. */
+    private synchronized void scheduleCheckpoints(long millis) {
+        if (checkpointTask != null) {
+            checkpointTask.cancel(false);
+            checkpointTask = null;
+        }
+        checkpointMillis = millis;
+        if (millis > 0) {
+            checkpointTask = timer.scheduleWithFixedDelay(() -> save("as a checkpoint"), millis, millis, TimeUnit.MILLISECONDS);
         }
     }
 
     @Modified
     void modified(Config config) {
         Settings s;
+        long checkpoint;
         try {
             s = settings(config);
+            checkpoint = checkpointMillis(config);
         } catch (IllegalArgumentException e) {
             LOG.error("Aggregation configuration refused, keeping the last good one ({}): {}", aggregator.settings(),
                     e.getMessage());
@@ -212,6 +267,9 @@ public class AggregateComponent implements FlowConsumer, FlowQueryService, Confi
         aggregator.reconfigure(s);
         if (s.refreshMillis != refreshMillis) {
             schedule(s.refreshMillis);
+        }
+        if (checkpoint != checkpointMillis) {
+            scheduleCheckpoints(checkpoint);
         }
         LOG.info("Aggregation reconfigured: {}", s);
     }
@@ -235,7 +293,15 @@ public class AggregateComponent implements FlowConsumer, FlowQueryService, Confi
     @Deactivate
     void deactivate() {
         timer.shutdownNow();
-        save();
+        try {
+            // a checkpoint being written finishes (or gives up) before the last save takes the file
+            if (!timer.awaitTermination(30, TimeUnit.SECONDS)) {
+                LOG.warn("The aggregation refresh thread did not stop within 30 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        save("for the next start");
         windowPool.shutdownNow();
     }
 

@@ -64,7 +64,7 @@ class AggregateComponentTest {
             assertEquals(since, second.totals().sinceMillis());
             assertEquals(1000, second.top(Duration.ofMinutes(1), "src_addr", Metric.FLOWS, 10).groups().stream()
                     .mapToLong(org.flowlens.api.query.Group::flows).sum());
-            assertTrue(!java.nio.file.Files.exists(saved), "the saved aggregates are used once");
+            assertTrue(java.nio.file.Files.exists(saved), "the saved aggregates stay until the next save replaces them");
         } finally {
             second.deactivate();
         }
@@ -73,9 +73,49 @@ class AggregateComponentTest {
         third.start(config(Map.of()), saved);
         try {
             assertEquals(0, third.totals().flows(), "damaged saved aggregates: it starts afresh");
+            assertTrue(!java.nio.file.Files.exists(saved), "and removes them");
         } finally {
             third.deactivate();
         }
+    }
+
+    @Test
+    void afterACrashTheNextInstanceGoesOnFromTheLastCheckpoint(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path saved = dir.resolve("aggregates.bin");
+        AggregateComponent running = new AggregateComponent();
+        running.start(config(Map.of("checkpoint", "1s")), saved);
+        try {
+            running.accept(Streams.batch(Streams.records(1000, 5, 5, 0, 3), 0, 1000));
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (!java.nio.file.Files.exists(saved) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertTrue(java.nio.file.Files.exists(saved), "a checkpoint within 20 s");
+            // the process dies here: what the next start finds is the checkpoint
+            java.nio.file.Path crashed = dir.resolve("crashed.bin");
+            java.nio.file.Files.copy(saved, crashed);
+            AggregateComponent next = new AggregateComponent();
+            next.start(config(Map.of()), crashed);
+            try {
+                assertEquals(1000, next.totals().flows());
+                assertEquals(running.totals().sinceMillis(), next.totals().sinceMillis());
+            } finally {
+                next.deactivate();
+            }
+        } finally {
+            running.deactivate();
+        }
+    }
+
+    @Test
+    void checkpointIntervalsAreChecked() {
+        AggregateComponent c = new AggregateComponent();
+        assertEquals(null, c.problem(AggregateComponent.PID, Map.of("checkpoint", "0")));
+        assertEquals(null, c.problem(AggregateComponent.PID, Map.of("checkpoint", "30s")));
+        String refused = c.problem(AggregateComponent.PID, Map.of("checkpoint", "10ms"));
+        assertTrue(refused != null && refused.contains("at least 1s"), refused);
+        assertTrue(c.problem(AggregateComponent.PID, Map.of("checkpoint", "soon")) != null);
     }
 
     @Test
