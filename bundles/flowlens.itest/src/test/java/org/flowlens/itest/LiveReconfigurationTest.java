@@ -146,6 +146,7 @@ public class LiveReconfigurationTest {
                     () -> scanThreshold() == 250);
             measure("port scan threshold 280 (Web Console)", () -> console.saveConfiguration("flowlens.detect.portscan",
                     Map.of("threshold", new String[] {"280"})), () -> scanThreshold() == 280);
+            writtenBack("flowlens.detect.portscan.cfg", "280");
             refused("port scan threshold 1 (config file)", () -> writeConfig("flowlens.detect.portscan.cfg", "threshold=I\"1\"\n"),
                     "Port scan detector configuration refused, keeping the last good one: threshold must be 2..65536");
             refusedInConsole("port scan threshold 70000 (Web Console)", () -> console.saveConfiguration("flowlens.detect.portscan",
@@ -165,6 +166,7 @@ public class LiveReconfigurationTest {
             measure("log level debug (config file)", () -> writeConfig("flowlens.logging.cfg", "level=\"debug\"\n"), log::isDebugEnabled);
             measure("log level warn (Web Console)", () -> console.saveConfiguration("flowlens.logging",
                     Map.of("level", new String[] {"warn"}, "format", new String[] {"text"})), () -> !log.isInfoEnabled() && log.isWarnEnabled());
+            writtenBack("flowlens.logging.cfg", "warn");
             refused("log level 'loud' (config file)", () -> writeConfig("flowlens.logging.cfg", "level=\"loud\"\n"),
                     "Refused logging configuration: level must be one of debug, info, warn, error; got 'loud'");
             assertFalse("the last good level (warn) is kept", log.isInfoEnabled());
@@ -230,6 +232,21 @@ public class LiveReconfigurationTest {
                 () -> ConsoleLog.since(mark).contains("Not saving the configuration of"));
         String saved = Files.readString(Assembly.work().resolve("config").resolve(file));
         assertFalse(what + " was saved to config/" + file + ":\n" + saved, saved.contains(invalid));
+    }
+
+    /**
+     * Waits until a Web Console edit is written back to its file: the write-back follows the change
+     * on another thread, and would otherwise replace a file edit made right after it.
+     */
+    private static void writtenBack(String file, String value) {
+        Path p = Assembly.work().resolve("config").resolve(file);
+        Await.until("the Web Console's edit written back to " + file, 30_000, () -> {
+            try {
+                return Files.readString(p).contains(value);
+            } catch (IOException e) {
+                return false;
+            }
+        });
     }
 
     private static void writeConfig(String file, String content) throws IOException {
