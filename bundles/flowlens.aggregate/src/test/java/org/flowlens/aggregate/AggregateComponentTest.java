@@ -87,9 +87,17 @@ class AggregateComponentTest {
         running.start(config(Map.of("checkpoint", "1s")), saved);
         try {
             running.accept(Streams.batch(Streams.records(1000, 5, 5, 0, 3), 0, 1000));
-            long deadline = System.nanoTime() + 20_000_000_000L;
-            while (!java.nio.file.Files.exists(saved) && System.nanoTime() < deadline) {
-                Thread.sleep(50);
+            // the checkpoint is moved into place: wait for that event, 20 s at most
+            try (java.nio.file.WatchService watch = dir.getFileSystem().newWatchService()) {
+                dir.register(watch, java.nio.file.StandardWatchEventKinds.ENTRY_CREATE);
+                long deadline = System.nanoTime() + 20_000_000_000L;
+                while (!java.nio.file.Files.exists(saved) && System.nanoTime() < deadline) {
+                    java.nio.file.WatchKey key = watch.poll(deadline - System.nanoTime(), java.util.concurrent.TimeUnit.NANOSECONDS);
+                    if (key != null) {
+                        key.pollEvents();
+                        key.reset();
+                    }
+                }
             }
             assertTrue(java.nio.file.Files.exists(saved), "a checkpoint within 20 s");
             // the process dies here: what the next start finds is the checkpoint
