@@ -253,6 +253,9 @@ public abstract class DetectorBase implements Detector, ConfigurationCheck {
      * saved alerts and counts the saved keys as discarded.
      */
     private void restore(long now) {
+        if (savedState == null || !Files.isRegularFile(savedState)) {
+            return;
+        }
         boolean on = enabled;
         if (!on) {
             createState(common, now);

@@ -50,14 +50,7 @@ public final class PendingAttempts {
         for (int e = 0; e < oi.capacity(); e++) {
             if (oi.used(e)) {
                 int n = -(index.findOrInsert(oi.hi(e), oi.lo(e), 0) + 1);
-                time[n] = ot[e];
-                srcHi[n] = osh[e];
-                srcLo[n] = osl[e];
-                dstHi[n] = odh[e];
-                dstLo[n] = odl[e];
-                dstPort[n] = op[e];
-                weight[n] = ow[e];
-                settled[n] = os[e];
+                set(n, ot[e], osh[e], osl[e], odh[e], odl[e], op[e], ow[e], os[e]);
             }
         }
     }
@@ -96,16 +89,19 @@ public final class PendingAttempts {
             }
             return true;
         }
-        int e = -(r + 1);
-        time[e] = now;
+        set(-(r + 1), now, sHi, sLo, dHi, dLo, dPort, w, false);
+        return true;
+    }
+
+    private void set(int e, long t, long sHi, long sLo, long dHi, long dLo, int dPort, long w, boolean s) {
+        time[e] = t;
         srcHi[e] = sHi;
         srcLo[e] = sLo;
         dstHi[e] = dHi;
         dstLo[e] = dLo;
         dstPort[e] = dPort;
         weight[e] = w;
-        settled[e] = false;
-        return true;
+        settled[e] = s;
     }
 
     /** Marks a waiting attempt as counted unanswered; it is then only remembered, from {@code now}. */
@@ -233,15 +229,7 @@ public final class PendingAttempts {
             if (r >= 0) {
                 throw new IOException("not saved attempts: an attempt twice");
             }
-            int e = -(r + 1);
-            time[e] = t;
-            srcHi[e] = sh;
-            srcLo[e] = sl;
-            dstHi[e] = dh;
-            dstLo[e] = dl;
-            dstPort[e] = port & 0xFFFF;
-            weight[e] = w;
-            settled[e] = s;
+            set(-(r + 1), t, sh, sl, dh, dl, port & 0xFFFF, w, s);
         }
         return left;
     }
